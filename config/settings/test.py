@@ -1,0 +1,18 @@
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Each test run (and each xdist worker) gets its own index directory; tests that need a clean
+# index ask the `search_index` fixture for one.
+TOSHOKAN_SEARCH = {
+    "BACKEND": os.environ.get("TOSHOKAN_SEARCH_BACKEND", "tantivy"),
+    "INDEX_DIR": VAR_DIR / f"test-index-{os.getpid()}",
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

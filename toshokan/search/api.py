@@ -1,0 +1,75 @@
+"""GET /api/v1/search — the catalogue search of ../shared/CONTRACT.md."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from toshokan.catalog.schemas import RecordSummaryOut, record_summary
+
+from .domain.query import Filters, SearchRequest, Sort
+from .selectors import search_catalog
+
+router = Router(tags=["search"])
+
+MAX_LIMIT = 100
+
+
+class SearchParams(Schema):
+    q: str = Field("", description="Kanji, kana, romaji or English; terms separated by spaces must all match")
+    limit: int = Field(20, ge=0, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000)
+    sort: Sort = Sort.RELEVANCE
+    ndc: list[str] = Field(default_factory=list, description="NDC class prefixes, e.g. 9 or 913")
+    material_type: list[str] = Field(default_factory=list)
+    branch: list[str] = Field(default_factory=list, description="branch codes: has a copy there")
+    language: list[str] = Field(default_factory=list, description="ISO 639-2 codes, e.g. jpn")
+    year_from: int | None = None
+    year_to: int | None = None
+    available: bool = Field(False, description="only records with a copy that can be borrowed now")
+    online: bool = Field(False, description="only records readable online")
+    facets: bool = True
+
+    def to_request(self) -> SearchRequest:
+        return SearchRequest(
+            q=self.q,
+            filters=Filters(
+                ndc=tuple(self.ndc),
+                material_type=tuple(self.material_type),
+                branch=tuple(self.branch),
+                language=tuple(self.language),
+                year_from=self.year_from,
+                year_to=self.year_to,
+                available=self.available,
+                online=self.online,
+            ),
+            sort=self.sort,
+            limit=self.limit,
+            offset=self.offset,
+            facets=self.facets,
+        )
+
+
+class SearchResultOut(RecordSummaryOut):
+    score: float
+
+
+class SearchOut(Schema):
+    total: int = Field(description="exact number of matching records")
+    limit: int
+    offset: int
+    results: list[SearchResultOut]
+    facets: dict[str, dict[str, int]]
+
+
+@router.get("/search", response=SearchOut, summary="Search the catalogue, best match first")
+def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, object]:
+    page = search_catalog(params.to_request())
+    return {
+        "total": page.total,
+        "limit": params.limit,
+        "offset": params.offset,
+        "results": [{**record_summary(r), "score": round(page.scores.get(r.pk, 0.0), 4)} for r in page.records],
+        "facets": page.facets,
+    }

@@ -1,0 +1,46 @@
+"""The one interface every search engine sits behind. The engine owns matching, counting, ranking,
+facets and sorting; everything else (query meaning, documents) comes from toshokan.search.domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..domain.documents import SearchDocument
+from ..domain.query import ParsedQuery, SearchRequest
+
+FACET_FIELDS = ("ndc", "material_type", "language", "branch", "available", "online", "decade")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: int
+    score: float
+
+
+@dataclass(slots=True)
+class EngineResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def index(self, documents: Iterable[SearchDocument]) -> None:
+        """Add or replace these documents; searchable when the call returns."""
+
+    def delete(self, ids: Iterable[int]) -> None: ...
+
+    def rebuild(
+        self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Replace the whole index with `documents`; searches keep working on the old one meanwhile."""
+
+    def search(self, query: ParsedQuery, request: SearchRequest) -> EngineResult: ...
+
+    def count(self) -> int: ...
+
+    def clear(self) -> None: ...

@@ -1,0 +1,353 @@
+"""The embedded engine: Tantivy (a Rust library, through its official Python binding) over our bigrams.
+
+Tantivy's own n-gram tokenizer puts every gram at position 0, so phrase queries cannot tell
+「東京都」 from a record with 東京 and 京都 apart and totals come out inflated. We feed it our own
+bigram stream instead (toshokan.search.domain.ngrams) through its whitespace tokenizer, with
+positions, and query a term as the phrase of its bigrams: exact substring matches, exact totals.
+One-character terms use separate unigram fields.
+
+The index lives in a directory (settings.TOSHOKAN_SEARCH["INDEX_DIR"]). Any number of processes may
+read it; writes are serialised by an fcntl lock, since Tantivy allows one writer per index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ..domain.documents import SearchDocument
+from ..domain.ngrams import END, START, bigrams, unigram_tokens, value_tokens
+from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
+from .base import EngineResult, Hit
+
+SCHEMA_VERSION = 3
+
+# Field → weight in the relevance score (see docs/search.md, "Ranking").
+TEXT_FIELDS = {
+    "title": 3.0,
+    "reading": 2.0,
+    "romaji": 1.5,
+    "creator": 2.5,
+    "creator_reading": 2.0,
+    "creator_romaji": 2.0,
+    "other": 0.3,
+}
+UNIGRAM_FIELDS = ("title", "reading", "creator", "creator_reading", "other")
+ROMAJI_FIELDS = ("romaji", "creator_romaji")
+SURFACE_FIELDS = ("title", "reading", "creator", "creator_reading", "other")
+FACET_SIZE = {"ndc1": 10, "material_type": 20, "language": 20, "branch": 50, "available": 50, "decade": 30}
+WRITER_HEAP = 128_000_000
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        b.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    for name in UNIGRAM_FIELDS:
+        b.add_text_field(f"{name}_u", tokenizer_name="whitespace", index_option="freq")
+    b.add_text_field("ident", tokenizer_name="raw", index_option="basic")
+    for name in ("ndc", "ndc1", "material_type", "language", "branch", "available", "online", "decade"):
+        b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_integer_field("year", indexed=True, fast=True)
+    b.add_text_field("sort_reading", tokenizer_name="raw", index_option="basic", fast=True)
+    return b.build()
+
+
+def _ndc_prefixes(ndc: str) -> list[str]:
+    digits = "".join(c for c in ndc if c.isdigit())[:3]
+    return [digits[:i] for i in range(1, len(digits) + 1)]
+
+
+def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    fields: dict[str, Any] = {"id": doc.id}
+    for name in TEXT_FIELDS:
+        values = getattr(doc, name)
+        if values:
+            fields[name] = value_tokens(values)
+    for name in UNIGRAM_FIELDS:
+        values = getattr(doc, name)
+        if values:
+            fields[f"{name}_u"] = unigram_tokens(values)
+    if doc.identifiers:
+        fields["ident"] = doc.identifiers
+    ndc = _ndc_prefixes(doc.ndc)
+    if ndc:
+        fields["ndc"] = ndc
+        fields["ndc1"] = ndc[0]
+    fields["material_type"] = doc.material_type or "book"
+    if doc.language:
+        fields["language"] = doc.language
+    if doc.branches:
+        fields["branch"] = doc.branches
+    if doc.available_at:
+        fields["available"] = doc.available_at
+    fields["online"] = "1" if doc.online else "0"
+    if doc.year is not None:
+        fields["year"] = doc.year
+        fields["decade"] = str(doc.year // 10 * 10)
+    fields["sort_reading"] = doc.sort_reading or "\uffff"
+    return tantivy.Document(**fields)
+
+
+class TantivyBackend:
+    name = "tantivy"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._schema = _schema()
+        self._index: tantivy.Index | None = None
+        self._meta_mtime = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def _open(self) -> tantivy.Index:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    version_file = self.path / "toshokan-schema.json"
+                    current = None
+                    if version_file.exists():
+                        current = json.loads(version_file.read_text()).get("version")
+                    if current != SCHEMA_VERSION:
+                        # An index from another schema version is rebuilt, never misread.
+                        for child in self.path.iterdir():
+                            if child.is_file() and child.name != ".writer.lock":
+                                child.unlink()
+                        index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
+                        version_file.write_text(json.dumps({"version": SCHEMA_VERSION}))
+                    else:
+                        index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+                    self._index = index
+        return self._index
+
+    def _fresh(self) -> tantivy.Index:
+        """The index, reloaded if another process (or writer) committed since we last looked."""
+        index = self._open()
+        try:
+            mtime = (self.path / "meta.json").stat().st_mtime
+        except FileNotFoundError:
+            mtime = 0.0
+        if mtime != self._meta_mtime:
+            index.reload()
+            self._meta_mtime = mtime
+        return index
+
+    @contextlib.contextmanager
+    def _writer(self, heap: int = 50_000_000, threads: int = 1) -> Iterator[tantivy.IndexWriter]:
+        index = self._open()
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.path / ".writer.lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            writer = index.writer(heap_size=heap, num_threads=threads)
+            try:
+                yield writer
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        index.reload()
+
+    # -- writes ----------------------------------------------------------------------------------
+    def index(self, documents: Iterable[SearchDocument]) -> None:
+        docs = list(documents)
+        if not docs:
+            return
+        with self._writer() as writer:
+            for doc in docs:
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(to_tantivy(doc))
+
+    def delete(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with self._writer() as writer:
+            for record_id in ids:
+                writer.delete_documents_by_term("id", record_id)
+
+    def rebuild(
+        self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        threads = max(1, min(4, os.cpu_count() or 1))
+        with self._writer(heap=WRITER_HEAP * threads, threads=threads) as writer:
+            writer.delete_all_documents()
+            batch = 0
+            for doc in documents:
+                writer.add_document(to_tantivy(doc))
+                batch += 1
+                if on_progress and batch == 1000:
+                    on_progress(batch)
+                    batch = 0
+            if on_progress and batch:
+                on_progress(batch)
+
+    def clear(self) -> None:
+        with self._writer() as writer:
+            writer.delete_all_documents()
+
+    def count(self) -> int:
+        return int(self._fresh().searcher().num_docs)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def _phrase(self, field: str, tokens: list[str]) -> tantivy.Query:
+        if len(tokens) == 1:
+            return tantivy.Query.term_query(self._schema, field, tokens[0])
+        return tantivy.Query.phrase_query(self._schema, field, tokens)
+
+    def _boost(self, query: tantivy.Query, weight: float) -> tantivy.Query:
+        return tantivy.Query.boost_query(query, weight)
+
+    def term_query(self, term: Term) -> tantivy.Query:
+        """Where one term may match: any field, as the phrase of its bigrams."""
+        clauses: list[tantivy.Query] = []
+        if term.key:
+            if len(term.key) == 1:
+                for name in UNIGRAM_FIELDS:
+                    clauses.append(self._boost(self._phrase(f"{name}_u", [term.key]), TEXT_FIELDS[name]))
+            else:
+                grams = bigrams(term.key)
+                for name in SURFACE_FIELDS:
+                    clauses.append(self._boost(self._phrase(name, grams), TEXT_FIELDS[name]))
+                    # A value that is exactly this term ranks above one that merely contains it.
+                    clauses.append(self._boost(self._phrase(name, [START, *grams, END]), TEXT_FIELDS[name]))
+        if term.romaji and len(term.romaji) >= 2:
+            grams = bigrams(term.romaji)
+            for name in ROMAJI_FIELDS:
+                clauses.append(self._boost(self._phrase(name, grams), TEXT_FIELDS[name]))
+                clauses.append(self._boost(self._phrase(name, [START, *grams, END]), TEXT_FIELDS[name]))
+        if term.isbn:
+            clauses.append(self._boost(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0))
+        if not clauses:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+
+    def _bonus(self, query: ParsedQuery) -> list[tantivy.Query]:
+        """Whole-query bonuses: the query is a record's whole title, reading or romaji, or starts it."""
+        bonus: list[tantivy.Query] = []
+        if len(query.terms) > 1 and len(query.whole_key) >= 2:
+            grams = bigrams(query.whole_key)
+            for name, weight in (("title", 6.0), ("reading", 4.0)):
+                bonus.append(self._boost(self._phrase(name, [START, *grams, END]), weight))
+                bonus.append(self._boost(self._phrase(name, [START, *grams]), weight / 2))
+        if query.whole_romaji and len(query.whole_romaji) >= 2:
+            grams = bigrams(query.whole_romaji)
+            bonus.append(self._boost(self._phrase("romaji", [START, *grams, END]), 4.0))
+            bonus.append(self._boost(self._phrase("romaji", [START, *grams]), 2.0))
+        if len(query.terms) == 1 and len(query.whole_key) >= 2:
+            grams = bigrams(query.whole_key)
+            bonus.append(self._boost(self._phrase("title", [START, *grams]), 2.0))
+            bonus.append(self._boost(self._phrase("reading", [START, *grams]), 1.5))
+        return bonus
+
+    def _filters(self, request: SearchRequest) -> list[tantivy.Query]:
+        f = request.filters
+        out: list[tantivy.Query] = []
+
+        def any_of(field: str, values: Iterable[str]) -> None:
+            values = [v for v in values if v]
+            if values:
+                out.append(
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, field, v)) for v in values]
+                    )
+                )
+
+        any_of("ndc", ["".join(c for c in v if c.isdigit())[:3] for v in f.ndc])
+        any_of("material_type", f.material_type)
+        any_of("language", f.language)
+        if f.available:
+            any_of("available", f.branch) if f.branch else out.append(
+                tantivy.Query.exists_query("available")
+            )
+        else:
+            any_of("branch", f.branch)
+        if f.online:
+            out.append(tantivy.Query.term_query(self._schema, "online", "1"))
+        if f.year_from is not None or f.year_to is not None:
+            out.append(
+                tantivy.Query.range_query(
+                    self._schema,
+                    "year",
+                    tantivy.FieldType.Integer,
+                    f.year_from if f.year_from is not None else -10_000,
+                    f.year_to if f.year_to is not None else 10_000,
+                )
+            )
+        return out
+
+    def compile(self, query: ParsedQuery, request: SearchRequest) -> tantivy.Query:
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for term in query.terms:
+            clauses.append((tantivy.Occur.Must, self.term_query(term)))
+        for bonus in self._bonus(query):
+            clauses.append((tantivy.Occur.Should, bonus))
+        for flt in self._filters(request):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(flt, 0.0)))
+        if not query.terms:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def search(self, query: ParsedQuery, request: SearchRequest) -> EngineResult:
+        index = self._fresh()
+        searcher = index.searcher()
+        compiled = self.compile(query, request)
+        sort = request.sort
+        if sort is Sort.RELEVANCE and not query.terms:
+            sort = Sort.READING
+        kwargs: dict[str, Any] = {"limit": max(request.limit, 1), "offset": request.offset, "count": True}
+        if sort is Sort.READING:
+            kwargs.update(order_by_field="sort_reading", order=tantivy.Order.Asc)
+        elif sort is Sort.YEAR_DESC:
+            kwargs.update(order_by_field="year", order=tantivy.Order.Desc)
+        elif sort is Sort.YEAR_ASC:
+            kwargs.update(order_by_field="year", order=tantivy.Order.Asc)
+        result = searcher.search(compiled, **kwargs)
+        hits: list[Hit] = []
+        if request.limit > 0:
+            for score, address in result.hits:
+                doc = searcher.doc(address)
+                hits.append(Hit(id=int(doc["id"][0]), score=float(score) if sort is Sort.RELEVANCE else 0.0))
+        facets = self._facets(searcher, compiled) if request.facets else {}
+        return EngineResult(total=int(result.count or 0), hits=hits, facets=facets)
+
+    def _facets(self, searcher: tantivy.Searcher, compiled: tantivy.Query) -> dict[str, dict[str, int]]:
+        spec = {name: {"terms": {"field": name, "size": size}} for name, size in FACET_SIZE.items()}
+        spec["online"] = {"terms": {"field": "online", "size": 2}}
+        raw = searcher.aggregate(compiled, spec)
+        facets: dict[str, dict[str, int]] = {}
+        for name in spec:
+            buckets = raw.get(name, {}).get("buckets", [])
+            facets[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+        facets["ndc"] = facets.pop("ndc1")
+        return facets
+
+    def explain(self, query: ParsedQuery, request: SearchRequest, record_id: int) -> str:
+        """Tantivy's own account of a record's score for this query (for docs/search.md and staff)."""
+        index = self._fresh()
+        searcher = index.searcher()
+        compiled = self.compile(query, request)
+        result = searcher.search(
+            tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, compiled),
+                    (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "id", record_id)),
+                ]
+            ),
+            limit=1,
+        )
+        if not result.hits:
+            return "no match"
+        return str(compiled.explain(searcher, result.hits[0][1]).to_json())

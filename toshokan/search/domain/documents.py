@@ -1,0 +1,97 @@
+"""What the search index holds for one record, built from the record's own fields.
+
+Every text value is stored as match keys (toshokan.core.japanese): the surface key (`fold`) of the
+title, creators and other text; the reading key of every reading the record carries or the analyser
+gave it; and the romaji key of every romanisation (the source's, the analyser's and one made from
+each reading). A record is found by any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from toshokan.catalog.domain.snapshots import RecordSource
+from toshokan.core.japanese.normalize import fold, is_latin
+from toshokan.core.japanese.romaji import kana_to_romaji, romaji_key
+
+
+@dataclass(slots=True)
+class SearchDocument:
+    id: int
+    title: list[str] = field(default_factory=list)
+    reading: list[str] = field(default_factory=list)
+    romaji: list[str] = field(default_factory=list)
+    creator: list[str] = field(default_factory=list)
+    creator_reading: list[str] = field(default_factory=list)
+    creator_romaji: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+    # Facets and sorting
+    ndc: str = ""
+    material_type: str = "book"
+    language: str = ""
+    year: int | None = None
+    branches: list[str] = field(default_factory=list)
+    available_at: list[str] = field(default_factory=list)
+    online: bool = False
+    sort_reading: str = ""
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def _romaji_keys(romanized: list[str], readings: list[str]) -> list[str]:
+    keys = [romaji_key(r) for r in romanized if r]
+    keys += [romaji_key(kana_to_romaji(r)) for r in readings if r]
+    return _unique(keys)
+
+
+def build_document(src: RecordSource) -> SearchDocument:
+    titles = [src.title, src.subtitle, src.original_title, src.series]
+    if src.subtitle:
+        titles.append(f"{src.title}{src.subtitle}")
+    readings = [src.title_reading or src.title_reading_auto, src.subtitle_reading, src.series_reading]
+    if src.title_reading and src.title_reading_auto:
+        readings.append(src.title_reading_auto)
+    romanized = [src.title_romanized, src.title_romanized_auto]
+    # A title in Latin script is its own romanisation (and English queries meet it either way).
+    romanized += [t for t in (src.title, src.subtitle, src.original_title) if t and is_latin(t)]
+
+    creator_names: list[str] = []
+    creator_readings: list[str] = []
+    creator_romanized: list[str] = []
+    for c in src.creators:
+        creator_names += [c.name, c.name_as_given]
+        reading = c.reading or c.reading_auto
+        creator_readings.append(reading)
+        creator_romanized += [c.romanized, c.romanized_auto]
+        if is_latin(c.name):
+            creator_romanized.append(c.name)
+        if reading:
+            creator_romanized.append(kana_to_romaji(reading))
+
+    available = sorted({h.branch for h in src.holdings if h.status == "available"})
+    return SearchDocument(
+        id=src.id,
+        title=_unique([fold(t) for t in titles if t]),
+        reading=_unique([fold(r) for r in readings if r]),
+        romaji=_romaji_keys(romanized, [r for r in readings if r]),
+        creator=_unique([fold(n) for n in creator_names if n]),
+        creator_reading=_unique([fold(r) for r in creator_readings if r]),
+        creator_romaji=_unique([romaji_key(r) for r in creator_romanized if r]),
+        other=_unique([fold(v) for v in (src.publisher, *src.subjects) if v]),
+        identifiers=_unique([f"{scheme}:{value}" for scheme, value in src.identifiers]),
+        ndc=src.ndc,
+        material_type=src.material_type,
+        language=src.language,
+        year=src.year,
+        branches=sorted({h.branch for h in src.holdings}),
+        available_at=available,
+        online=src.has_etext,
+        sort_reading=fold(src.title_reading or src.title_reading_auto or src.title),
+    )
