@@ -1,0 +1,32 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from toshokan.search.engine import reset_backend
+
+
+@pytest.fixture(autouse=True)
+def search_index(tmp_path: Path) -> Iterator[Path]:
+    """Every test gets an empty search index of its own (the configured backend, in a temp dir)."""
+    original = settings.TOSHOKAN_SEARCH
+    settings.TOSHOKAN_SEARCH = {**original, "INDEX_DIR": tmp_path / "index"}
+    reset_backend()
+    yield tmp_path / "index"
+    settings.TOSHOKAN_SEARCH = original
+    reset_backend()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Run on-commit work (reindexing) inside a test's transaction: `with on_commit(): service(...)`."""
+
+    def run():  # type: ignore[no-untyped-def]
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
