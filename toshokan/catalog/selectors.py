@@ -114,3 +114,30 @@ def ndc_label(ndc: str) -> tuple[str, str] | None:
         if candidate in found:
             return candidate, found[candidate]
     return None
+
+
+def ndc_labels(notations: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """For each NDC notation, its most specific labelled class as (notation, label_ja, label_en).
+
+    One query for a whole page of results; notations with no labelled class are left out.
+    """
+    from .models import NdcClass
+
+    wanted: dict[str, list[str]] = {}
+    for ndc in notations:
+        if not ndc or ndc in wanted:
+            continue
+        digits = ndc.split(".")[0]
+        wanted[ndc] = [ndc, *(digits[:i] for i in range(len(digits), 0, -1))]
+    if not wanted:
+        return {}
+    candidates = {c for chain in wanted.values() for c in chain}
+    found = {c.notation: c for c in NdcClass.objects.filter(notation__in=candidates)}
+    out: dict[str, tuple[str, str, str]] = {}
+    for ndc, chain in wanted.items():
+        for candidate in chain:
+            if candidate in found:
+                cls = found[candidate]
+                out[ndc] = (cls.notation, cls.label_ja, cls.label_en)
+                break
+    return out
