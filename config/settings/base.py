@@ -125,3 +125,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# `manage.py load_demo` runs these in order; each module has load(progress) and demo_fingerprint().
+TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff"]

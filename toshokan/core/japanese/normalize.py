@@ -143,7 +143,14 @@ def is_kana(text: str) -> bool:
     return bool(letters) and all("\u3041" <= c <= "\u30ff" for c in letters)
 
 
+_CJK_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]")
+
+
 def is_latin(text: str) -> bool:
     """True when every letter is Latin (ASCII after NFKC, or Latin with diacritics such as ō)."""
+    if text.isascii():
+        return any(c.isalpha() for c in text)
+    if _CJK_OR_KANA.search(text):
+        return False
     letters = [c for c in nfkc(text) if c.isalpha()]
     return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)

@@ -15,67 +15,100 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-import jaconv
+from .normalize import nfkc
 
-from .normalize import _KANA_FOLD, nfkc
-
-# Applied in order. Each rewrites one spelling family into the key's single form.
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"[^a-z0-9]+", ""),  # spaces, apostrophes (shin'ichi), hyphens
-        (r"tch", "tty"),  # っち: Hepburn "tchi"
-        (r"cch", "tty"),  # っち typed "cchi"
-        (r"sh", "sy"),  # shi/si, sha/sya
-        (r"ch", "ty"),  # chi/ti, cha/tya
-        (r"ts", "t"),  # tsu/tu
-        (r"dz", "z"),  # dzu/zu
-        (r"j", "zy"),  # ji/zi, ja/zya
-        (r"([stz])yi", r"\1i"),  # the "y" left over by shi/chi/ji
-        (r"d([iu])", r"z\1"),  # ぢ/じ, づ/ず
-        (r"f", "h"),  # fu/hu
-        (r"l", "r"),
-        (r"v", "b"),  # ヴ
-        (r"m([bpm])", r"n\1"),  # shimbun/shinbun
-        (r"n+", "n"),  # ん as n or nn
-        (r"wo", "o"),  # を
-        (r"wa", "ha"),  # は as a particle
-        (r"he", "e"),  # へ as a particle
-        (r"ou", "o"),  # long o written ou
-        (r"oh(?=[^aeiou]|$)", "o"),  # long o written oh (Ohno)
-        (r"([aeiou])\1+", r"\1"),  # long vowels doubled or (after NFKD) written with a macron
-    )
+# Applied in order; each rewrites one spelling family into the key's single form. Plain string
+# replacements (C speed): the key is computed for every romanisation at indexing time.
+_REPLACEMENTS = (
+    ("tch", "tty"),  # っち: Hepburn "tchi"
+    ("cch", "tty"),  # っち typed "cchi"
+    ("sh", "sy"),  # shi/si, sha/sya
+    ("ch", "ty"),  # chi/ti, cha/tya
+    ("ts", "t"),  # tsu/tu
+    ("dz", "z"),  # dzu/zu
+    ("j", "zy"),  # ji/zi, ja/zya
+    ("syi", "si"),  # the "y" left over by shi/chi/ji
+    ("tyi", "ti"),
+    ("zyi", "zi"),
+    ("di", "zi"),  # ぢ/じ
+    ("du", "zu"),  # づ/ず
+    ("f", "h"),  # fu/hu
+    ("l", "r"),
+    ("v", "b"),  # ヴ
+    ("mb", "nb"),  # shimbun/shinbun
+    ("mp", "np"),
+    ("mm", "nm"),
 )
+_N_RUN = re.compile(r"n+")  # ん as n or nn
+_PARTICLES = (("wo", "o"), ("wa", "ha"), ("he", "e"))  # を, は and へ as pronounced or as written
+_OH = re.compile(r"oh(?=[^aeiou]|$)")  # long o written oh (Ohno)
+_LONG = re.compile(r"([aeiou])\1+")  # long vowels doubled (or, after NFKD, written with a macron)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=65536)
 def romaji_key(text: str) -> str:
     """The folded romaji key of Latin text: 'Wagahai wa Neko de Aru' and 'wagahaihanekodearu' meet."""
     if not text:
         return ""
-    # NFKD splits ō into o + macron; dropping the combining marks leaves the bare vowel.
-    # A macron means a long vowel, so ō and oo and ou all end as "o".
-    decomposed = unicodedata.normalize("NFKD", nfkc(text).casefold())
-    key = "".join(c for c in decomposed if not unicodedata.combining(c))
-    for pattern, replacement in _RULES:
-        key = pattern.sub(replacement, key)
-    return key
+    if text.isascii():
+        key = text.lower()
+    else:
+        # NFKD splits ō into o + macron; dropping the combining mark leaves the bare vowel
+        # (a macron means a long vowel, so ō, oo and ou all end as "o").
+        decomposed = unicodedata.normalize("NFKD", nfkc(text).casefold())
+        key = "".join(c for c in decomposed if not unicodedata.combining(c))
+    key = _NOT_ALNUM.sub("", key)
+    for old, new in _REPLACEMENTS:
+        if old in key:
+            key = key.replace(old, new)
+    key = _N_RUN.sub("n", key)
+    for old, new in _PARTICLES:
+        if old in key:
+            key = key.replace(old, new)
+    key = key.replace("ou", "o")
+    key = _OH.sub("o", key)
+    return _LONG.sub(r"\1", key)
 
 
-# Small vowels after a full-size kana are read full size (ティ → tei); ゃゅょ stay (きゅ → kyu).
-_SMALL_TO_LARGE = str.maketrans({k: v for k, v in _KANA_FOLD.items() if k in "ぁぃぅぇぉゎゕゖ"})
-_SOKUON = re.compile(r"っ([bcdfghjkmnprstvwz])")
+_MONO = dict(
+    zip(
+        "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわゐゑをん"
+        "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
+        "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+        "ma mi mu me mo ya yu yo ra ri ru re ro wa i e o n ga gi gu ge go za ji zu ze zo da ji zu de do "
+        "ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa".split(),
+        strict=True,
+    )
+)
+_YOON = {"ゃ": "a", "ゅ": "u", "ょ": "o"}
+_DIGRAPHS: dict[str, str] = {}
+for _kana, _head in zip("きぎしじちにひびぴみり", ("ky", "gy", "sh", "j", "ch", "ny", "hy", "by", "py", "my", "ry"), strict=True):
+    for _small, _vowel in _YOON.items():
+        _DIGRAPHS[_kana + _small] = _head + _vowel
+_DIGRAPHS.update({"ふぁ": "fa", "ふぃ": "fi", "ふぇ": "fe", "ふぉ": "fo", "ゔぁ": "va", "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo"})
+_MONO_TABLE = str.maketrans(_MONO)
+_SMALL = frozenset("ゃゅょぁぃぅぇぉ")
+_SOKUON = re.compile(r"っ+([a-z])")
 _LEFTOVER = re.compile(r"[^a-z0-9 ]+")
+_KATAKANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 
 def kana_to_romaji(reading: str) -> str:
     """Hepburn romaji of a kana reading (katakana or hiragana; other characters are left out).
 
-    Small vowels after a full-size kana are read as full size (ティ → tei), which the key folds anyway.
+    Written out here rather than taken from a converter because it runs for every reading at
+    indexing time: the digraphs (きゃ, しゅ …) first, then one table lookup per kana. A small
+    vowel after a full-size kana is read full size (ティ → tei), which the romaji key folds anyway.
     """
-    hira = jaconv.kata2hira(nfkc(reading))
-    hira = hira.translate(_SMALL_TO_LARGE).replace("ー", "")
-    # っ before a consonant doubles it; jaconv does this for most, the rest by hand.
-    romaji = jaconv.kana2alphabet(hira)
-    romaji = _SOKUON.sub(lambda m: m.group(1) * 2, romaji).replace("xtsu", "").replace("っ", "")
+    hira = nfkc(reading).translate(_KATAKANA).replace("ー", "")
+    if not _SMALL.isdisjoint(hira):
+        for kana, romaji in _DIGRAPHS.items():
+            if kana in hira:
+                hira = hira.replace(kana, romaji)
+    romaji = hira.translate(_MONO_TABLE)
+    if "っ" in romaji:
+        romaji = _SOKUON.sub(r"\1\1", romaji).replace("っ", "")
     return _LEFTOVER.sub(" ", romaji).strip()

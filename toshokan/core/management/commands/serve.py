@@ -1,0 +1,83 @@
+"""manage.py serve — everything the product serves, in one command, stopped cleanly by Ctrl-C.
+
+Starts, as child processes: the web server (pages and the JSON API, uvicorn on 127.0.0.1:PORT)
+and the background worker (django-tasks' database worker). Services added by later parts of the
+product (the SIP2 server) join the PROCESSES list. SIGINT or SIGTERM stops all children (SIGTERM,
+then SIGKILL after a grace period); if one child dies, the others are stopped and the command exits
+with an error, so a supervisor sees the failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+GRACE_SECONDS = 10
+
+
+class Command(BaseCommand):
+    help = "Serve the web pages and API, and run the background worker, until Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-worker", action="store_true")
+
+    def commands(self, host: str, port: int, worker: bool) -> dict[str, list[str]]:
+        py = sys.executable
+        manage = str(settings.BASE_DIR / "manage.py")
+        procs = {
+            "web": [py, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+                    "--no-access-log", "--timeout-graceful-shutdown", "5"],
+        }  # fmt: skip
+        if worker:
+            procs["worker"] = [py, manage, "db_worker", "--interval", "1", "--no-reload"]
+        return procs
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")}
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        for name, cmd in self.commands(options["host"], options["port"], not options["no_worker"]).items():
+            # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
+            children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"toshokan is serving {url} (API {url}api/v1/docs) — Ctrl-C stops it"))
+        self.stdout.flush()
+        failed = ""
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    failed = f"{name} exited with code {child.returncode}"
+                    stopping = True
+                    break
+            time.sleep(0.2)
+        self.stdout.write("stopping…")
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if failed:
+            self.stderr.write(f"stopped because {failed}")
+            sys.exit(1)
+        self.stdout.write("stopped")
