@@ -88,7 +88,10 @@ def load_ndc(progress: Progress) -> int:
             )
     with transaction.atomic():
         NdcClass.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["notation"], update_fields=["label_ja", "label_en", "broader"]
+            rows,
+            update_conflicts=True,
+            unique_fields=["notation"],
+            update_fields=["label_ja", "label_en", "broader"],
         )
     progress(f"NDC: {len(rows)} classes")
     return len(rows)
@@ -99,7 +102,12 @@ def load_branches(progress: Progress) -> list[Branch]:
     for position, spec in enumerate(BRANCHES):
         branch, _ = Branch.objects.update_or_create(
             code=spec.code,
-            defaults={"name": spec.name, "name_en": spec.name_en, "address": spec.address, "position": position},
+            defaults={
+                "name": spec.name,
+                "name_en": spec.name_en,
+                "address": spec.address,
+                "position": position,
+            },
         )
         branches.append(branch)
     progress(f"branches: {', '.join(b.name for b in branches)}")
@@ -180,7 +188,9 @@ def shelf_mark(record: Record) -> str:
 def load_holdings(progress: Progress, branches: list[Branch]) -> int:
     """Print copies of a few thousand Aozora works and of every MARC record (1–3 per record)."""
     rng = random.Random(SEED)
-    aozora_ids = list(Record.objects.filter(source="aozora").order_by("source_key").values_list("pk", flat=True))
+    aozora_ids = list(
+        Record.objects.filter(source="aozora").order_by("source_key").values_list("pk", flat=True)
+    )
     with open(data_dir() / "aozora" / "texts_manifest.csv", encoding="utf-8") as f:
         shipped = {row["作品ID"].zfill(6) for row in csv.DictReader(f)}
     famous = set(Record.objects.filter(source="aozora", source_key__in=shipped).values_list("pk", flat=True))
@@ -194,7 +204,11 @@ def load_holdings(progress: Progress, branches: list[Branch]) -> int:
     spec = {s.code: s for s in BRANCHES}
     created = 0
     for start in range(0, len(todo), 500):
-        batch = list(Record.objects.filter(pk__in=todo[start : start + 500]).prefetch_related("record_creators__creator"))
+        batch = list(
+            Record.objects.filter(pk__in=todo[start : start + 500]).prefetch_related(
+                "record_creators__creator"
+            )
+        )
         new: list[Holding] = []
         for record in batch:
             copies = 3 if record.pk in famous else rng.choice((1, 1, 1, 2, 2, 3))
@@ -211,7 +225,9 @@ def load_holdings(progress: Progress, branches: list[Branch]) -> int:
                         shelf_mark=shelf_mark(record),
                         location="参考図書" if reference else ("児童開架" if children else "一般開架"),
                         material_type=record.material_type,
-                        status=HoldingStatus.REFERENCE_ONLY if reference else rng.choices(statuses, weights)[0],
+                        status=HoldingStatus.REFERENCE_ONLY
+                        if reference
+                        else rng.choices(statuses, weights)[0],
                     )
                 )
         with transaction.atomic():

@@ -100,7 +100,9 @@ class Record(models.Model):
     class Meta:
         verbose_name = "書誌"
         verbose_name_plural = "書誌"
-        constraints = [models.UniqueConstraint(fields=["source", "source_key"], name="record_source_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_key"], name="record_source_key_unique")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -118,6 +120,9 @@ class RecordCreator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["record", "creator", "role"], name="record_creator_role_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.creator} ({self.role})"
 
 
 class Identifier(models.Model):
@@ -144,6 +149,9 @@ class Subject(models.Model):
 
     class Meta:
         indexes = [models.Index(Lower("term"), name="subject_term_lower")]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class Branch(models.Model):

@@ -109,7 +109,12 @@ def _availability(record: Record) -> dict[str, object]:
         status = "on_loan"
     else:
         status = "unavailable"
-    return {"copies": len(lendable), "available": available, "status": status, "online": bool(record.etext_url)}
+    return {
+        "copies": len(lendable),
+        "available": available,
+        "status": status,
+        "online": bool(record.etext_url),
+    }
 
 
 def record_summary(record: Record) -> dict[str, object]:
@@ -161,7 +166,8 @@ def record_full(record: Record, ndc_label: tuple[str, str] | None = None) -> dic
                 for h in record.holdings.all()
             ],
             "identifiers_all": [
-                {"scheme": i.scheme, "value": i.value, "qualifier": i.qualifier} for i in record.identifiers.all()
+                {"scheme": i.scheme, "value": i.value, "qualifier": i.qualifier}
+                for i in record.identifiers.all()
             ],
         }
     )

@@ -14,10 +14,15 @@ from .models import Branch, Holding, Identifier, Record, RecordCreator, Subject
 
 def _with_related(qs: QuerySet[Record]) -> QuerySet[Record]:
     return qs.prefetch_related(
-        Prefetch("record_creators", queryset=RecordCreator.objects.select_related("creator").order_by("position")),
+        Prefetch(
+            "record_creators", queryset=RecordCreator.objects.select_related("creator").order_by("position")
+        ),
         Prefetch("identifiers", queryset=Identifier.objects.order_by("scheme", "value")),
         "subjects",
-        Prefetch("holdings", queryset=Holding.objects.select_related("branch").order_by("branch__position", "barcode")),
+        Prefetch(
+            "holdings",
+            queryset=Holding.objects.select_related("branch").order_by("branch__position", "barcode"),
+        ),
     )
 
 
@@ -108,7 +113,9 @@ def _sources(records: QuerySet[Record]) -> list[RecordSource]:
     for rid, term in Subject.objects.filter(record_id__in=ids).values_list("record_id", "term"):
         subjects.setdefault(rid, []).append(term)
     idents: dict[int, list[tuple[str, str]]] = {}
-    for rid, scheme, value in Identifier.objects.filter(record_id__in=ids).values_list("record_id", "scheme", "value"):
+    for rid, scheme, value in Identifier.objects.filter(record_id__in=ids).values_list(
+        "record_id", "scheme", "value"
+    ):
         idents.setdefault(rid, []).append((scheme, value))
     holdings: dict[int, list[HoldingSource]] = {}
     for rid, branch, status in Holding.objects.filter(record_id__in=ids).values_list(
@@ -146,7 +153,9 @@ def iter_all_sources(chunk: int = 2000) -> Iterator[RecordSource]:
     """Every record, in id order, a chunk at a time (memory stays flat)."""
     last = 0
     while True:
-        batch_ids = list(Record.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
+        batch_ids = list(
+            Record.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk]
+        )
         if not batch_ids:
             return
         yield from _sources(Record.objects.filter(pk__in=batch_ids).order_by("pk"))

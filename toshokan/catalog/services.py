@@ -17,7 +17,7 @@ from django.db import transaction
 
 from toshokan.core import hooks
 from toshokan.core.japanese import readings
-from toshokan.core.japanese.normalize import fold, is_latin
+from toshokan.core.japanese.normalize import fold
 
 from .domain.enums import HoldingStatus
 from .domain.identifiers import InvalidIdentifier, normalize_identifier
@@ -143,7 +143,9 @@ def _resolve_creators(entries: Iterable[CreatorEntry]) -> dict[str, Creator]:
     return found
 
 
-def _batches(items: Iterable[BibRecord | ImportProblem], size: int) -> Iterator[list[BibRecord | ImportProblem]]:
+def _batches(
+    items: Iterable[BibRecord | ImportProblem], size: int
+) -> Iterator[list[BibRecord | ImportProblem]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -187,14 +189,13 @@ def _import_batch(batch: list[BibRecord]) -> ImportSummary:
         if warnings:
             bib.notes = [*bib.notes, *(f"無効な識別子 / invalid identifier: {w}" for w in warnings)]
         values = _record_values(bib)
-        rec = existing.get(key)
-        if rec is None:
-            rec = Record(source=bib.source, source_key=bib.source_key, **values)
-            to_create.append(rec)
+        current = existing.get(key)
+        if current is None:
+            to_create.append(Record(source=bib.source, source_key=bib.source_key, **values))
         else:
             for name, value in values.items():
-                setattr(rec, name, value)
-            to_update.append(rec)
+                setattr(current, name, value)
+            to_update.append(current)
         bib.extra["_identifiers"] = idents  # carried to the child rows below, not stored
     if to_create:
         Record.objects.bulk_create(to_create)
@@ -232,7 +233,12 @@ def _import_batch(batch: list[BibRecord]) -> ImportSummary:
             identifiers.append(Identifier(record=rec, scheme=scheme, value=value, qualifier=qualifier))
         for subject in bib.subjects:
             subjects.append(
-                Subject(record=rec, term=subject.term[:500], scheme=subject.scheme[:32], reading=subject.reading[:500])
+                Subject(
+                    record=rec,
+                    term=subject.term[:500],
+                    scheme=subject.scheme[:32],
+                    reading=subject.reading[:500],
+                )
             )
     RecordCreator.objects.bulk_create(links)
     Identifier.objects.bulk_create(identifiers)

@@ -39,7 +39,12 @@ def health(request: HttpRequest) -> dict[str, object]:
     from toshokan.search.engine import get_backend
 
     backend = get_backend()
-    return {"status": "ok", "records": record_count(), "indexed": backend.count(), "search_backend": backend.name}
+    return {
+        "status": "ok",
+        "records": record_count(),
+        "indexed": backend.count(),
+        "search_backend": backend.name,
+    }
 
 
 def _register_routers() -> None:

@@ -27,7 +27,7 @@ def demo_fingerprint() -> str:
 def load(progress: Callable[[str], None]) -> None:
     data = json.loads(CREDENTIALS.read_text(encoding="utf-8"))
     User = get_user_model()
-    for role, (superuser, apps) in ROLES.items():
+    for role, (_superuser, apps) in ROLES.items():
         group, _ = Group.objects.get_or_create(name=role)
         if apps:
             group.permissions.set(Permission.objects.filter(content_type__app_label__in=apps))

@@ -70,6 +70,8 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, objec
         "total": page.total,
         "limit": params.limit,
         "offset": params.offset,
-        "results": [{**record_summary(r), "score": round(page.scores.get(r.pk, 0.0), 4)} for r in page.records],
+        "results": [
+            {**record_summary(r), "score": round(page.scores.get(r.pk, 0.0), 4)} for r in page.records
+        ],
         "facets": page.facets,
     }

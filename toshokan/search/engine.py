@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -11,16 +13,16 @@ from .backends.base import SearchBackend
 
 @cache
 def get_backend() -> SearchBackend:
-    config = settings.TOSHOKAN_SEARCH
+    config = cast(dict[str, Any], settings.TOSHOKAN_SEARCH)
     name = config["BACKEND"]
     if name == "tantivy":
         from .backends.tantivy_backend import TantivyBackend
 
-        return TantivyBackend(config["INDEX_DIR"])
+        return TantivyBackend(Path(config["INDEX_DIR"]))
     if name == "postgres":
         from .backends.postgres_backend import PostgresBackend
 
-        return PostgresBackend()
+        return cast(SearchBackend, PostgresBackend())
     raise ValueError(f"unknown search backend {name!r} (TOSHOKAN_SEARCH_BACKEND: tantivy or postgres)")
 
 

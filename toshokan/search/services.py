@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from toshokan.catalog import selectors as catalog_selectors
 
-from .domain.documents import build_document
+from .domain.documents import SearchDocument, build_document
 from .engine import get_backend
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def rebuild_index(*, on_progress: Callable[[int], None] | None = None) -> int:
     """Replace the whole index from the catalogue; searches keep answering from the old one meanwhile."""
     count = 0
 
-    def documents():  # type: ignore[no-untyped-def]
+    def documents() -> Iterator[SearchDocument]:
         nonlocal count
         for source in catalog_selectors.iter_all_sources():
             count += 1

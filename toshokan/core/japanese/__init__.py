@@ -7,3 +7,7 @@
 
 What people typed is stored as typed; these functions make derived keys only.
 """
+
+# Bump when a change to normalize or romaji changes any match key: indexes built with other keys
+# are then rebuilt instead of misread.
+KEYS_VERSION = 2

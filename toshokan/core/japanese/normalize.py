@@ -10,7 +10,7 @@ The rules, each applied to the stored text and to the query alike:
    with the Unicode standardized variants), joyokanji's list and the itaiji below that the two lack;
    see `variant_table()`.
 4. Katakana become hiragana (ネコ → ねこ), so readings typed in either script meet.
-5. Kana spelling variants of loanwords are folded: ヴ → ブ (ヴァイオリン ≈ バイオリン ≈ ブアイオリン),
+5. Kana spelling variants of loanwords are folded: ヴ → ブ and ヴァ → バ (ヴァイオリン ≈ バイオリン),
    small kana become full-size (ウェ ≈ ウエ, ティ ≈ テイ, ッ ≈ ツ), the long-vowel mark is dropped
    (テーブル ≈ テブル).
 6. Everything that is not a letter or a digit (spaces, punctuation, brackets, middle dots) is
@@ -32,27 +32,78 @@ from importlib import resources
 # kyujitai, mapped to the form in everyday use. Sources: JIS X 0213 and the Moji Jōhō Kiban
 # (文字情報基盤) variant groups for these characters.
 _EXTRA_VARIANTS = {
-    "劒": "剣", "劔": "剣", "剱": "剣", "釼": "剣",
-    "髙": "高", "﨑": "崎", "嵜": "崎", "𥔎": "崎",
-    "𠮷": "吉", "冨": "富", "濵": "浜", "濱": "浜",
-    "邉": "辺", "邊": "辺", "嶋": "島", "嶌": "島", "嶽": "岳",
-    "舘": "館", "峯": "峰", "竝": "並", "亙": "亘",
-    "篭": "籠", "杦": "杉", "桒": "桑", "淵": "渕",
-    "彌": "弥", "靜": "静", "萬": "万", "與": "与", "龜": "亀",
-    "鷗": "鴎", "鬪": "闘", "鬭": "闘", "曻": "昇",
-    "𡈽": "土", "𦚰": "脇", "卄": "廿", "秊": "年",
-    "吿": "告", "敎": "教", "絲": "糸", "晝": "昼",
-    "辨": "弁", "瓣": "弁", "辯": "弁", "藝": "芸", "缺": "欠",
-    "證": "証", "豫": "予", "臺": "台", "餘": "余",
+    "劒": "剣",
+    "劔": "剣",
+    "剱": "剣",
+    "釼": "剣",
+    "髙": "高",
+    "﨑": "崎",
+    "嵜": "崎",
+    "𥔎": "崎",
+    "𠮷": "吉",
+    "冨": "富",
+    "濵": "浜",
+    "濱": "浜",
+    "邉": "辺",
+    "邊": "辺",
+    "嶋": "島",
+    "嶌": "島",
+    "嶽": "岳",
+    "舘": "館",
+    "峯": "峰",
+    "竝": "並",
+    "亙": "亘",
+    "杦": "杉",
+    "桒": "桑",
+    "淵": "渕",
+    "彌": "弥",
+    "靜": "静",
+    "萬": "万",
+    "與": "与",
+    "龜": "亀",
+    "鷗": "鴎",
+    "鬪": "闘",
+    "鬭": "闘",
+    "曻": "昇",
+    "𡈽": "土",
+    "𦚰": "脇",
+    "卄": "廿",
+    "秊": "年",
+    "吿": "告",
+    "敎": "教",
+    "絲": "糸",
+    "晝": "昼",
+    "辨": "弁",
+    "瓣": "弁",
+    "辯": "弁",
+    "藝": "芸",
+    "缺": "欠",
+    "證": "証",
+    "豫": "予",
+    "臺": "台",
+    "餘": "余",
 }
 
 # Small kana to full size; ヴ (after kana folding ゔ) to ぶ; the long-vowel mark removed.
 _KANA_FOLD = {
-    "ぁ": "あ", "ぃ": "い", "ぅ": "う", "ぇ": "え", "ぉ": "お",
-    "っ": "つ", "ゃ": "や", "ゅ": "ゆ", "ょ": "よ", "ゎ": "わ", "ゕ": "か", "ゖ": "け",
-    "ゔ": "ぶ", "ー": "", "ゝ": "ゝ",
+    "ぁ": "あ",
+    "ぃ": "い",
+    "ぅ": "う",
+    "ぇ": "え",
+    "ぉ": "お",
+    "っ": "つ",
+    "ゃ": "や",
+    "ゅ": "ゆ",
+    "ょ": "よ",
+    "ゎ": "わ",
+    "ゕ": "か",
+    "ゖ": "け",
+    "ゔ": "ぶ",
+    "ー": "",
+    "ゝ": "ゝ",
 }
 
+_VU_ROW = (("ぶあ", "ば"), ("ぶい", "び"), ("ぶえ", "べ"), ("ぶお", "ぼ"))
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
 
@@ -81,7 +132,7 @@ def variant_table() -> dict[str, str]:
             seen.add(new)
             new = folded[new]
         folded[old] = new
-    return folded
+    return {old: new for old, new in folded.items() if old != new}
 
 
 @cache
@@ -113,8 +164,12 @@ def fold(text: str) -> str:
     """The match key of `text`: rules 1–6 of this module. Idempotent: fold(fold(x)) == fold(x)."""
     if not text:
         return ""
-    key = nfkc(text).casefold().translate(_translate_table())
-    return _NOT_WORD.sub("", key)
+    key = _NOT_WORD.sub("", nfkc(text).casefold().translate(_translate_table()))
+    if "ぶ" in key:
+        # ヴァ, ヴィ, ヴェ, ヴォ are written バ, ビ, ベ, ボ as often (ヴァイオリン, バイオリン, ブアイオリン).
+        for old, new in _VU_ROW:
+            key = key.replace(old, new)
+    return key
 
 
 def fold_kanji(text: str) -> str:

@@ -77,18 +77,29 @@ _MONO = dict(
     zip(
         "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわゐゑをん"
         "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
-        "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
-        "ma mi mu me mo ya yu yo ra ri ru re ro wa i e o n ga gi gu ge go za ji zu ze zo da ji zu de do "
-        "ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa".split(),
+        ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta", "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma", "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "i", "e", "o", "n", "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do", "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o", "ya", "yu", "yo", "wa"],
         strict=True,
     )
 )
 _YOON = {"ゃ": "a", "ゅ": "u", "ょ": "o"}
 _DIGRAPHS: dict[str, str] = {}
-for _kana, _head in zip("きぎしじちにひびぴみり", ("ky", "gy", "sh", "j", "ch", "ny", "hy", "by", "py", "my", "ry"), strict=True):
+for _kana, _head in zip(
+    "きぎしじちにひびぴみり", ("ky", "gy", "sh", "j", "ch", "ny", "hy", "by", "py", "my", "ry"), strict=True
+):
     for _small, _vowel in _YOON.items():
         _DIGRAPHS[_kana + _small] = _head + _vowel
-_DIGRAPHS.update({"ふぁ": "fa", "ふぃ": "fi", "ふぇ": "fe", "ふぉ": "fo", "ゔぁ": "va", "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo"})
+_DIGRAPHS.update(
+    {
+        "ふぁ": "fa",
+        "ふぃ": "fi",
+        "ふぇ": "fe",
+        "ふぉ": "fo",
+        "ゔぁ": "va",
+        "ゔぃ": "vi",
+        "ゔぇ": "ve",
+        "ゔぉ": "vo",
+    }
+)
 _MONO_TABLE = str.maketrans(_MONO)
 _SMALL = frozenset("ゃゅょぁぃぅぇぉ")
 _SOKUON = re.compile(r"っ+([a-z])")

@@ -30,6 +30,13 @@ from .base import EngineResult, Hit
 
 SCHEMA_VERSION = 3
 
+
+def _index_version() -> str:
+    from toshokan.core.japanese import KEYS_VERSION
+
+    return f"{SCHEMA_VERSION}.{KEYS_VERSION}"
+
+
 # Field → weight in the relevance score (see docs/search.md, "Ranking").
 TEXT_FIELDS = {
     "title": 3.0,
@@ -118,13 +125,14 @@ class TantivyBackend:
                     current = None
                     if version_file.exists():
                         current = json.loads(version_file.read_text()).get("version")
-                    if current != SCHEMA_VERSION:
-                        # An index from another schema version is rebuilt, never misread.
+                    if current != _index_version():
+                        # An index from another schema or match-key version is emptied, never
+                        # misread; `manage.py load_demo` or `rebuild_index` fills it again.
                         for child in self.path.iterdir():
                             if child.is_file() and child.name != ".writer.lock":
                                 child.unlink()
                         index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
-                        version_file.write_text(json.dumps({"version": SCHEMA_VERSION}))
+                        version_file.write_text(json.dumps({"version": _index_version()}))
                     else:
                         index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
                     self._index = index
@@ -205,7 +213,8 @@ class TantivyBackend:
     def _phrase(self, field: str, tokens: list[str]) -> tantivy.Query:
         if len(tokens) == 1:
             return tantivy.Query.term_query(self._schema, field, tokens[0])
-        return tantivy.Query.phrase_query(self._schema, field, tokens)
+        words: list[str | tuple[int, str]] = list(tokens)
+        return tantivy.Query.phrase_query(self._schema, field, words)
 
     def _boost(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.boost_query(query, weight)
@@ -229,7 +238,9 @@ class TantivyBackend:
                 clauses.append(self._boost(self._phrase(name, grams), TEXT_FIELDS[name]))
                 clauses.append(self._boost(self._phrase(name, [START, *grams, END]), TEXT_FIELDS[name]))
         if term.isbn:
-            clauses.append(self._boost(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0))
+            clauses.append(
+                self._boost(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0)
+            )
         if not clauses:
             return tantivy.Query.empty_query()
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
@@ -261,7 +272,10 @@ class TantivyBackend:
             if values:
                 out.append(
                     tantivy.Query.boolean_query(
-                        [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, field, v)) for v in values]
+                        [
+                            (tantivy.Occur.Should, tantivy.Query.term_query(self._schema, field, v))
+                            for v in values
+                        ]
                     )
                 )
 
@@ -269,9 +283,7 @@ class TantivyBackend:
         any_of("material_type", f.material_type)
         any_of("language", f.language)
         if f.available:
-            any_of("available", f.branch) if f.branch else out.append(
-                tantivy.Query.exists_query("available")
-            )
+            any_of("available", f.branch) if f.branch else out.append(tantivy.Query.exists_query("available"))
         else:
             any_of("branch", f.branch)
         if f.online:
@@ -321,7 +333,7 @@ class TantivyBackend:
                 doc = searcher.doc(address)
                 hits.append(Hit(id=int(doc["id"][0]), score=float(score) if sort is Sort.RELEVANCE else 0.0))
         facets = self._facets(searcher, compiled) if request.facets else {}
-        return EngineResult(total=int(result.count or 0), hits=hits, facets=facets)
+        return EngineResult(total=int(getattr(result, "count", 0) or 0), hits=hits, facets=facets)
 
     def _facets(self, searcher: tantivy.Searcher, compiled: tantivy.Query) -> dict[str, dict[str, int]]:
         spec = {name: {"terms": {"field": name, "size": size}} for name, size in FACET_SIZE.items()}

@@ -5,8 +5,8 @@ a record matches when **every term** of the query occurs, as a contiguous run of
 in at least one indexed value of the record — title, subtitle, series, a reading, a romanisation,
 a creator's name, reading or romanisation, publisher or subject — or, for a term that is an ISBN,
 when the record carries that ISBN. Terms are separated by spaces (half- or full-width). Latin terms
-also match romanisations through the romaji key; a Latin term of one or two letters ("no", "wa")
-is joined to the term before it, as people split romaji at particles ("kane no neko").
+also match romanisations through the romaji key; a Latin term of a single letter (the particles
+"e" and "o") is joined to the term before it, since one letter cannot be matched on its own.
 """
 
 from __future__ import annotations
@@ -88,14 +88,14 @@ def _isbn(text: str) -> str:
 
 def parse_query(q: str) -> ParsedQuery:
     raw_terms = [t[:MAX_TERM_LENGTH] for t in split_terms(q)]
-    # Join short romaji pieces to the term before them (kane no neko → kaneno neko).
+    # Join one-letter romaji pieces to a neighbour (tokyo e iku → tokyoe iku).
     merged: list[str] = []
     for text in raw_terms:
-        if merged and is_latin(text) and is_latin(merged[-1]) and len(romaji_key(text)) < 3:
+        if merged and is_latin(text) and is_latin(merged[-1]) and len(romaji_key(text)) < 2:
             merged[-1] = merged[-1] + " " + text
         else:
             merged.append(text)
-    if merged and len(merged) > 1 and is_latin(merged[0]) and len(romaji_key(merged[0])) < 3 and is_latin(merged[1]):
+    if len(merged) > 1 and is_latin(merged[0]) and len(romaji_key(merged[0])) < 2 and is_latin(merged[1]):
         merged[0:2] = [merged[0] + " " + merged[1]]
 
     terms: list[Term] = []

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         changed = False
         for dotted in settings.TOSHOKAN_DEMO_STEPS:
             module = importlib.import_module(dotted)
-            step = dotted.rsplit(".", 1)[-1]
+            step = dotted.split(".")[-2] if dotted.endswith(".demo") else dotted.rsplit(".", 1)[-1]
             fp = module.demo_fingerprint()
             done = DemoLoad.objects.filter(step=dotted, fingerprint=fp).exists()
             if done and not options["force"]:

@@ -42,7 +42,10 @@ class Command(BaseCommand):
         return procs
 
     def handle(self, *args: Any, **options: Any) -> None:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
+        }
         children: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
@@ -56,7 +59,9 @@ class Command(BaseCommand):
             # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
         url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(self.style.SUCCESS(f"toshokan is serving {url} (API {url}api/v1/docs) — Ctrl-C stops it"))
+        self.stdout.write(
+            self.style.SUCCESS(f"toshokan is serving {url} (API {url}api/v1/docs) — Ctrl-C stops it")
+        )
         self.stdout.flush()
         failed = ""
         while not stopping:

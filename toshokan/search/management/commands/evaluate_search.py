@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Score search relevance (MRR@10 / precision@10 per kind) on a query set."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", nargs="?", type=Path, default=settings.TOSHOKAN_DATA_DIR / "eval" / "search_dev.jsonl")
+        parser.add_argument(
+            "file", nargs="?", type=Path, default=settings.TOSHOKAN_DATA_DIR / "eval" / "search_dev.jsonl"
+        )
         parser.add_argument("--misses", action="store_true", help="list the queries that scored below 1")
         parser.add_argument("--kind", help="only queries of this kind")
 

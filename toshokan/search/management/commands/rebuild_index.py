@@ -22,8 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         bar = tqdm(
-            total=record_count(), unit=" rec", desc="index",
-            disable=options["no_progress"] or not sys.stderr.isatty(), file=sys.stderr,
+            total=record_count(),
+            unit=" rec",
+            desc="index",
+            disable=options["no_progress"] or not sys.stderr.isatty(),
+            file=sys.stderr,
         )
         count = services.rebuild_index(on_progress=bar.update)
         bar.close()
