@@ -172,6 +172,20 @@ def fold(text: str) -> str:
     return key
 
 
+_SPACE_RUN = re.compile(r"[\s_]+")
+
+
+def fold_keep_punctuation(text: str) -> str:
+    """Rules 1–5 without rule 6: punctuation kept, spaces dropped (「白き夢」 stays distinct from 白き夢).
+
+    Search uses it only to rank a title that has a typed bracket or mark exactly where the query
+    has it above one that merely has the same letters.
+    """
+    if not text:
+        return ""
+    return _SPACE_RUN.sub("", nfkc(text).casefold().translate(_translate_table()))
+
+
 def fold_kanji(text: str) -> str:
     """Only rules 1–3 (width, case, old kanji): for display-neutral comparisons such as sorting."""
     return nfkc(text).casefold().translate({ord(k): v for k, v in variant_table().items()})

@@ -28,7 +28,7 @@ from ..domain.ngrams import END, START, bigrams, unigram_tokens, value_tokens
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
 from .base import EngineResult, Hit
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 
 def _index_version() -> str:
@@ -37,16 +37,23 @@ def _index_version() -> str:
     return f"{SCHEMA_VERSION}.{KEYS_VERSION}"
 
 
-# Field → weight in the relevance score (see docs/search.md, "Ranking").
-TEXT_FIELDS = {
-    "title": 3.0,
-    "reading": 2.0,
-    "romaji": 1.5,
-    "creator": 2.5,
-    "creator_reading": 2.0,
-    "creator_romaji": 2.0,
-    "other": 0.3,
+# The relevance score is a sum of fixed weights, one for every (term, field) match — so that it
+# says *where* each term was found, which is what makes a result relevant to a person — plus a
+# small BM25 tie-break that prefers short titles (docs/search.md, "Ranking"). BM25 alone would
+# let rarity decide: an author's name is rare in titles and common among creators, so a work
+# *about* 芥川竜之介 would outrank the works *by* him.
+TEXT_FIELDS = {  # field → (weight when a term occurs in a value, extra weight when it is the value)
+    "title": (3.0, 5.0),
+    "reading": (2.0, 4.0),
+    "romaji": (1.5, 3.0),
+    "creator": (2.5, 5.5),
+    "creator_reading": (2.0, 4.5),
+    "creator_romaji": (2.0, 4.5),
+    "other": (0.3, 0.3),
 }
+MARKED_WEIGHT = 3.0
+PRINCIPAL_WEIGHT = 2.0
+TIE_BREAK = 0.02  # × BM25 of the terms in the title field
 UNIGRAM_FIELDS = ("title", "reading", "creator", "creator_reading", "other")
 ROMAJI_FIELDS = ("romaji", "creator_romaji")
 SURFACE_FIELDS = ("title", "reading", "creator", "creator_reading", "other")
@@ -61,6 +68,8 @@ def _schema() -> tantivy.Schema:
         b.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     for name in UNIGRAM_FIELDS:
         b.add_text_field(f"{name}_u", tokenizer_name="whitespace", index_option="freq")
+    b.add_text_field("title_marked", tokenizer_name="whitespace", index_option="position")
+    b.add_text_field("principal", tokenizer_name="raw", index_option="basic")
     b.add_text_field("ident", tokenizer_name="raw", index_option="basic")
     for name in ("ndc", "ndc1", "material_type", "language", "branch", "available", "online", "decade"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
@@ -84,6 +93,10 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         values = getattr(doc, name)
         if values:
             fields[f"{name}_u"] = unigram_tokens(values)
+    if doc.title_marked:
+        fields["title_marked"] = value_tokens(doc.title_marked)
+    if doc.principal:
+        fields["principal"] = doc.principal
     if doc.identifiers:
         fields["ident"] = doc.identifiers
     ndc = _ndc_prefixes(doc.ndc)
@@ -219,27 +232,43 @@ class TantivyBackend:
     def _boost(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.boost_query(query, weight)
 
+    def _weight(self, query: tantivy.Query, weight: float) -> tantivy.Query:
+        return tantivy.Query.const_score_query(query, weight)
+
     def term_query(self, term: Term) -> tantivy.Query:
         """Where one term may match: any field, as the phrase of its bigrams."""
         clauses: list[tantivy.Query] = []
         if term.key:
             if len(term.key) == 1:
                 for name in UNIGRAM_FIELDS:
-                    clauses.append(self._boost(self._phrase(f"{name}_u", [term.key]), TEXT_FIELDS[name]))
+                    contains, whole = TEXT_FIELDS[name]
+                    clauses.append(self._weight(self._phrase(f"{name}_u", [term.key]), contains))
+                    clauses.append(self._weight(self._phrase(name, [START, term.key, END]), whole))
             else:
                 grams = bigrams(term.key)
                 for name in SURFACE_FIELDS:
-                    clauses.append(self._boost(self._phrase(name, grams), TEXT_FIELDS[name]))
+                    contains, whole = TEXT_FIELDS[name]
+                    clauses.append(self._weight(self._phrase(name, grams), contains))
                     # A value that is exactly this term ranks above one that merely contains it.
-                    clauses.append(self._boost(self._phrase(name, [START, *grams, END]), TEXT_FIELDS[name]))
+                    clauses.append(self._weight(self._phrase(name, [START, *grams, END]), whole))
+                clauses.append(self._boost(self._phrase("title", grams), TIE_BREAK))
         if term.romaji and len(term.romaji) >= 2:
             grams = bigrams(term.romaji)
             for name in ROMAJI_FIELDS:
-                clauses.append(self._boost(self._phrase(name, grams), TEXT_FIELDS[name]))
-                clauses.append(self._boost(self._phrase(name, [START, *grams, END]), TEXT_FIELDS[name]))
+                contains, whole = TEXT_FIELDS[name]
+                clauses.append(self._weight(self._phrase(name, grams), contains))
+                clauses.append(self._weight(self._phrase(name, [START, *grams, END]), whole))
+        # Ranking only: the term is the whole name, reading or romaji of one of the work's authors.
+        for key in {term.key, term.romaji} - {""}:
+            clauses.append(
+                self._weight(tantivy.Query.term_query(self._schema, "principal", key), PRINCIPAL_WEIGHT)
+            )
+        if term.marked:
+            # Ranking only: the term's brackets or marks stand in the title exactly as typed.
+            clauses.append(self._weight(self._phrase("title_marked", bigrams(term.marked)), MARKED_WEIGHT))
         if term.isbn:
             clauses.append(
-                self._boost(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0)
+                self._weight(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0)
             )
         if not clauses:
             return tantivy.Query.empty_query()
@@ -251,16 +280,16 @@ class TantivyBackend:
         if len(query.terms) > 1 and len(query.whole_key) >= 2:
             grams = bigrams(query.whole_key)
             for name, weight in (("title", 6.0), ("reading", 4.0)):
-                bonus.append(self._boost(self._phrase(name, [START, *grams, END]), weight))
-                bonus.append(self._boost(self._phrase(name, [START, *grams]), weight / 2))
+                bonus.append(self._weight(self._phrase(name, [START, *grams, END]), weight))
+                bonus.append(self._weight(self._phrase(name, [START, *grams]), weight / 2))
         if query.whole_romaji and len(query.whole_romaji) >= 2:
             grams = bigrams(query.whole_romaji)
-            bonus.append(self._boost(self._phrase("romaji", [START, *grams, END]), 4.0))
-            bonus.append(self._boost(self._phrase("romaji", [START, *grams]), 2.0))
+            bonus.append(self._weight(self._phrase("romaji", [START, *grams, END]), 4.0))
+            bonus.append(self._weight(self._phrase("romaji", [START, *grams]), 2.0))
         if len(query.terms) == 1 and len(query.whole_key) >= 2:
             grams = bigrams(query.whole_key)
-            bonus.append(self._boost(self._phrase("title", [START, *grams]), 2.0))
-            bonus.append(self._boost(self._phrase("reading", [START, *grams]), 1.5))
+            bonus.append(self._weight(self._phrase("title", [START, *grams]), 2.0))
+            bonus.append(self._weight(self._phrase("reading", [START, *grams]), 1.5))
         return bonus
 
     def _filters(self, request: SearchRequest) -> list[tantivy.Query]:

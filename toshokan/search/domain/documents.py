@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from toshokan.catalog.domain.snapshots import RecordSource
-from toshokan.core.japanese.normalize import fold, is_latin
+from toshokan.core.japanese.normalize import fold, fold_keep_punctuation, is_latin
 from toshokan.core.japanese.romaji import kana_to_romaji, romaji_key
 
 
@@ -19,11 +19,15 @@ from toshokan.core.japanese.romaji import kana_to_romaji, romaji_key
 class SearchDocument:
     id: int
     title: list[str] = field(default_factory=list)
+    title_marked: list[str] = field(default_factory=list)  # punctuation kept, for ranking only
     reading: list[str] = field(default_factory=list)
     romaji: list[str] = field(default_factory=list)
     creator: list[str] = field(default_factory=list)
     creator_reading: list[str] = field(default_factory=list)
     creator_romaji: list[str] = field(default_factory=list)
+    # The keys (name, reading, romaji) of the principal creators — authors, not translators or
+    # editors: for ranking only, so that works *by* a person come before works they translated.
+    principal: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
     identifiers: list[str] = field(default_factory=list)
     # Facets and sorting
@@ -35,6 +39,9 @@ class SearchDocument:
     available_at: list[str] = field(default_factory=list)
     online: bool = False
     sort_reading: str = ""
+
+
+PRINCIPAL_ROLES = frozenset({"author", "original_author"})
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -65,7 +72,16 @@ def build_document(src: RecordSource) -> SearchDocument:
     creator_names: list[str] = []
     creator_readings: list[str] = []
     creator_romanized: list[str] = []
+    principal: list[str] = []
     for c in src.creators:
+        if c.role in PRINCIPAL_ROLES:
+            reading = c.reading or c.reading_auto
+            principal += [fold(c.name), fold(reading)]
+            principal += [romaji_key(r) for r in (c.romanized, c.romanized_auto) if r]
+            if reading:
+                principal.append(romaji_key(kana_to_romaji(reading)))
+            if is_latin(c.name):
+                principal.append(romaji_key(c.name))
         creator_names += [c.name, c.name_as_given]
         reading = c.reading or c.reading_auto
         creator_readings.append(reading)
@@ -79,11 +95,13 @@ def build_document(src: RecordSource) -> SearchDocument:
     return SearchDocument(
         id=src.id,
         title=_unique([fold(t) for t in titles if t]),
+        title_marked=_unique([fold_keep_punctuation(t) for t in (src.title, src.subtitle) if t]),
         reading=_unique([fold(r) for r in readings if r]),
         romaji=_romaji_keys(romanized, [r for r in readings if r]),
         creator=_unique([fold(n) for n in creator_names if n]),
         creator_reading=_unique([fold(r) for r in creator_readings if r]),
         creator_romaji=_unique([romaji_key(r) for r in creator_romanized if r]),
+        principal=_unique(principal),
         other=_unique([fold(v) for v in (src.publisher, *src.subjects) if v]),
         identifiers=_unique([f"{scheme}:{value}" for scheme, value in src.identifiers]),
         ndc=src.ndc,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
-from toshokan.core.japanese.normalize import fold, is_latin, split_terms
+from toshokan.core.japanese.normalize import fold, fold_keep_punctuation, is_latin, split_terms
 from toshokan.core.japanese.romaji import romaji_key
 
 MAX_TERMS = 12
@@ -36,6 +36,7 @@ class Term:
     key: str  # surface match key (fold)
     romaji: str = ""  # romaji key, for Latin terms
     isbn: str = ""  # normalised ISBN-13 when the term is one
+    marked: str = ""  # the key with punctuation kept, when the term has any (「白き夢」)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,16 @@ def parse_query(q: str) -> ParsedQuery:
         key = fold(text)
         if not key and not isbn:
             continue
-        terms.append(Term(text=text, key=key, romaji=romaji_key(text) if is_latin(text) else "", isbn=isbn))
+        marked = fold_keep_punctuation(text)
+        terms.append(
+            Term(
+                text=text,
+                key=key,
+                romaji=romaji_key(text) if is_latin(text) else "",
+                isbn=isbn,
+                marked=marked if marked != key and len(marked) >= 2 else "",
+            )
+        )
     return ParsedQuery(
         terms=tuple(terms),
         whole_key="".join(t.key for t in terms),

@@ -21,9 +21,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--misses", action="store_true", help="list the queries that scored below 1")
         parser.add_argument("--kind", help="only queries of this kind")
+        parser.add_argument(
+            "--draw",
+            type=int,
+            metavar="SEED",
+            help="instead of FILE, draw a fresh query set from the Aozora catalogue with this seed",
+        )
+        parser.add_argument("--per-kind", type=int, default=30)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        queries = load_queries(options["file"])
+        if options["draw"] is not None:
+            from toshokan.search.evaluation_sets import draw
+
+            catalogue = settings.TOSHOKAN_DATA_DIR / "aozora" / "list_person_all_extended_utf8.csv.gz"
+            queries = draw(catalogue, per_kind=options["per_kind"], seed=options["draw"])
+        else:
+            queries = load_queries(options["file"])
         if options["kind"]:
             queries = [q for q in queries if q["kind"] == options["kind"]]
         result = evaluate(queries, catalogue_search)
