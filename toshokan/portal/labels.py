@@ -9,7 +9,7 @@ list and the enums agree and that English has them all.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from toshokan.catalog.domain.enums import CreatorRole, HoldingStatus, MaterialType
 
@@ -101,7 +101,7 @@ def material_label(material_type: str) -> str:
 
 def role_label(role: str) -> str:
     try:
-        return pgettext("creator role", CreatorRole(role).label_ja)
+        return gettext(CreatorRole(role).label_ja)
     except ValueError:
         return role
 
@@ -113,8 +113,6 @@ def language_label(code: str) -> str:
 
 def ndc_label_text(label_ja: str, label_en: str) -> str:
     """An NDC class label: the JLA English label where it has one, else the translated Japanese one."""
-    from django.utils.translation import get_language
-
     if (get_language() or "ja").startswith("en") and label_en:
         return label_en
     return gettext(label_ja)

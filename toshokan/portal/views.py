@@ -1,25 +1,60 @@
-"""Pages for patrons: search and the record page. Thin: they call the same selectors as the API."""
+"""Pages for patrons: search and the record page.
+
+Thin: they read through the same selectors as the JSON API (`search_catalog`, `record_detail`)
+and leave the wording to `presenters`. The search page works as a plain GET form; with htmx, a
+request from the page gets only the search area back and the address bar follows.
+"""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import push_url
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.core.domain import NotFound
-from toshokan.search.api import SearchParams
+from toshokan.search.domain.query import SearchRequest
 from toshokan.search.selectors import search_catalog
+
+from . import presenters
+from .params import SearchState
+
+
+def _partial_request(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    params = SearchParams(q=request.GET.get("q", ""))
-    page = search_catalog(params.to_request()) if params.q else None
-    return render(request, "portal/search.html", {"page": page, "q": params.q})
+    state = SearchState.from_query(request.GET)
+    if state.is_search:
+        page = search_catalog(state.to_params().to_request())
+        unfiltered = None
+        if page.total == 0 and state.has_filters and state.has_query:
+            # Worth saying when the words alone would have found something.
+            unfiltered = search_catalog(
+                state.without_filters().to_params(limit=0, facets=False).to_request()
+            ).total
+        context = presenters.search_context(state, page, unfiltered)
+    else:
+        context = presenters.search_context(state, None, None)
+        context.update(presenters.browse_context(search_catalog(SearchRequest(limit=0))))
+
+    if _partial_request(request):
+        context["htmx_partial"] = True
+        response = render(request, "portal/search.html#search_area", context)
+        push_url(response, state.url())
+    else:
+        response = render(request, "portal/search.html", context)
+    # The same URL answers with the whole page or with the search area alone.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def record(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
         rec = catalog_selectors.record_detail(record_id)
     except NotFound:
-        return render(request, "portal/not_found.html", status=404)
-    return render(request, "portal/record.html", {"record": rec})
+        return render(request, "portal/not_found.html", {"record_id": record_id}, status=404)
+    return render(request, "portal/record.html", presenters.record_context(rec, request.GET.get("back", "")))
