@@ -152,7 +152,7 @@ def _demo_marc_files(marc_dir: Path) -> list[Path]:
     broken_list = marc_dir / "BROKEN.csv"
     if broken_list.exists():
         with open(broken_list, encoding="utf-8") as f:
-            broken = {row.get("path", row.get("file", "")) for row in csv.DictReader(f)}
+            broken = {row["file"] for row in csv.DictReader(f)}
     wanted = ["solrmarc/uva_001_2000.mrc", "japanese/japanese_880_records.mrc", "traject/test_data.utf8.mrc"]
     return [marc_dir / w for w in wanted if (marc_dir / w).exists() and w not in broken]
 

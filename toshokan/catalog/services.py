@@ -9,6 +9,7 @@ leaves no half-written record and can simply be run again.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -55,7 +56,12 @@ class ImportSummary:
 def _creator_key(entry: CreatorEntry) -> str:
     if entry.authority_id:
         return entry.authority_id
-    return f"name:{fold(entry.name)}|{entry.dates.strip()}"
+    name = entry.name
+    if is_latin(name):
+        # Diacritics dropped, so "Natsume, Sōseki" and "Natsume, Soseki" are one person (Latin
+        # names only: in kana, NFKD would split が into か and its voicing mark).
+        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return f"name:{fold(name)}|{entry.dates.strip()}"
 
 
 def _has_japanese(text: str) -> bool:

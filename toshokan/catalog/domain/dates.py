@@ -12,12 +12,25 @@ import unicodedata
 
 ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 _WESTERN = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
-_ERA = re.compile(r"(明治|大正|昭和|平成|令和)\s*(元|\d{1,2})")
-_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_ERA = re.compile(r"(明治|大正|昭和|平成|令和)\s*(元|\d{1,2}|[〇一二三四五六七八九十]{1,4})")
+_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+
+
+def kanji_number(text: str) -> int:
+    """A number up to 99 in kanji, with or without 十: 四十六, 四六, 十五, 二十 → 46, 46, 15, 20."""
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[ones] if ones else 0)
+    return int("".join(str(_KANJI_DIGITS[c]) for c in text))
 
 
 def era_to_year(era: str, year: str) -> int:
-    n = 1 if year == "元" else int(year)
+    if year == "元":
+        n = 1
+    elif year.isdigit():
+        n = int(year)
+    else:
+        n = kanji_number(year)
     return ERAS[era] + n - 1
 
 
@@ -29,7 +42,7 @@ def parse_year(text: str) -> int | None:
     western = _WESTERN.search(t)
     if western:
         return int(western.group(1))
-    era = _ERA.search(t.translate(_KANJI_DIGITS))
+    era = _ERA.search(t)
     if era:
         return era_to_year(era.group(1), era.group(2))
     return None
