@@ -18,7 +18,7 @@ from django.db import transaction
 
 from toshokan.core import hooks
 from toshokan.core.japanese import readings
-from toshokan.core.japanese.normalize import fold
+from toshokan.core.japanese.normalize import fold, is_latin
 
 from .domain.enums import HoldingStatus
 from .domain.identifiers import InvalidIdentifier, normalize_identifier
