@@ -702,15 +702,33 @@ def _skip_filler(fh: IO[bytes]) -> int | None:
             return pos
 
 
+# A MARC 21 leader: record length, status, type, level, control, coding scheme, then the fixed
+# indicator and subfield-code counts "22" and the base address (MARC 21 Specifications, "Leader").
+_LEADER = re.compile(rb"\d{5}[a-z ][a-z][a-z ][a-z ][a ]22\d{5}")
+
+
 def _resync(fh: IO[bytes], start: int) -> int:
-    """Move past the end-of-record mark that ends the record starting at `start`; its end offset."""
-    fh.seek(start)
-    pos = start
+    """Move to where the next record begins after a broken one starting at `start`; that offset.
+
+    That is after the next end-of-record mark, or at the next leader if one comes first (a record
+    cut short has no end-of-record mark of its own, and the next record must not be lost with it).
+    """
+    fh.seek(start + 1)
+    pos = start + 1
+    carry = b""
     while block := fh.read(65536):
-        i = block.find(bytes([END_OF_RECORD]))
-        if i >= 0:
-            fh.seek(pos + i + 1)
-            return pos + i + 1
+        data = carry + block
+        base = pos - len(carry)
+        end = data.find(bytes([END_OF_RECORD]))
+        leader = _LEADER.search(data)
+        if leader is not None and (end < 0 or leader.start() <= end):
+            target = base + leader.start()
+            fh.seek(target)
+            return target
+        if end >= 0:
+            fh.seek(base + end + 1)
+            return base + end + 1
+        carry = data[-23:]
         pos += len(block)
     return pos
 
