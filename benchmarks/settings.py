@@ -1,0 +1,29 @@
+"""Django settings for the benchmark's own processes and the app server it starts.
+
+The product's settings (config.settings.base) with debugging off and the database and search index
+taken from the environment, so that each benchmark step works on its own scratch SQLite database
+under var/bench/ and never on the developer's var/toshokan.sqlite3:
+
+    TOSHOKAN_BENCH_DB   the SQLite file (required)
+    TOSHOKAN_INDEX_DIR  the search index directory (read by config.settings.base)
+"""
+
+import os
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+# As config.settings.base configures SQLite, whatever DATABASE_URL says.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ["TOSHOKAN_BENCH_DB"],
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "transaction_mode": "IMMEDIATE",
+        },
+    }
+}
+# The benchmark's database holds no tasks worth running later: index updates happen in-process.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
