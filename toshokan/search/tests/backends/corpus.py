@@ -16,7 +16,7 @@ from toshokan.catalog.domain.records import BibRecord
 from toshokan.catalog.domain.snapshots import CreatorSource, HoldingSource, RecordSource
 from toshokan.search.domain.documents import SearchDocument, build_document
 
-AOZORA = Path("/work/shared/data/aozora/list_person_all_extended_utf8.csv.gz")
+AOZORA = Path(__file__).resolve().parents[4] / "data" / "aozora" / "list_person_all_extended_utf8.csv.gz"
 BRANCHES = ("central", "east", "west", "north", "south", "station", "harbor", "hill")
 STATUSES = ("available", "available", "available", "on_loan", "on_hold_shelf", "in_transit")
 MATERIALS = ("book", "book", "book", "book", "book", "serial", "audio", "video", "map")
@@ -114,17 +114,23 @@ def documents(n: int, *, seed: int = 7, path: Path = AOZORA) -> Iterator[SearchD
 
 
 def cached_documents(n: int, *, seed: int = 7, cache_dir: Path | None = None) -> list[SearchDocument]:
-    """`documents(n)` kept in a pickle under var/bench/ (building a million takes ~10 minutes)."""
+    """`documents(n)` kept in a pickle under var/bench/search-backends/ (building a million takes ~10 minutes)."""
+    import hashlib
     import pickle
+    from dataclasses import fields
 
     from django.conf import settings
 
-    cache_dir = cache_dir or Path(settings.VAR_DIR) / "bench"
+    from toshokan.core.japanese import KEYS_VERSION
+
+    cache_dir = cache_dir or Path(settings.VAR_DIR) / "bench" / "search-backends"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"corpus-{n}-{seed}.pickle"
+    # A new document shape or new match keys make a new corpus.
+    shape = hashlib.sha1(",".join(f.name for f in fields(SearchDocument)).encode()).hexdigest()[:8]
+    path = cache_dir / f"corpus-{n}-{seed}-{shape}-k{KEYS_VERSION}.pickle"
     if path.exists():
         with open(path, "rb") as f:
-            return pickle.load(f)  # noqa: S301 - our own file
+            return pickle.load(f)
     docs = list(documents(n, seed=seed))
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as f:
