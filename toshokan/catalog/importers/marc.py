@@ -46,6 +46,7 @@ from pymarc.exceptions import (
     TruncatedRecord,
 )
 from pymarc.field import Field, Indicators, Subfield
+from pymarc.marc8 import marc8_to_unicode
 from pymarc.marc8_mapping import CODESETS, ODD_MAP
 
 from ..domain.dates import parse_year
@@ -114,6 +115,7 @@ _LINKAGE = re.compile(r"^(\d{3})-(\d{2})")
 _OCLC = re.compile(r"^\(OCoLC\)\s*(?:ocm|ocn|on)?\s*0*(\d+)", re.IGNORECASE)
 _AOZORA = re.compile(r"^\(aozora\)\s*(\d{1,6})$", re.IGNORECASE)
 _NCR = re.compile(r"&#x([0-9A-Fa-f]{2,6});")
+_C0_CONTROLS = re.compile(rb"[\x00-\x1f]")
 # An initial of an alphabet (not a kanji or a digit) or a common abbreviation keeps its period.
 _INITIAL = re.compile(r"(?:^|[\s.])(?:[A-Za-z\u00c0-\u024f\u0370-\u052f]|etc|Co|Inc|Ltd|Jr|Sr|Bros|St)\.$")
 
@@ -556,17 +558,6 @@ def to_bib(
 # Character sets
 
 
-def _directory(chunk: bytes) -> Iterator[tuple[str, bytes]]:
-    """(tag, data) for each directory entry of a raw record (already parsed once by pymarc)."""
-    base = int(chunk[12:17])
-    directory = chunk[24 : base - 1]
-    for i in range(0, len(directory) - 11, 12):
-        entry = directory[i : i + 12]
-        tag = entry[:3].decode("ascii", "replace")
-        length, start = int(entry[3:7]), int(entry[7:12])
-        yield tag, chunk[base + start : base + start + length - 1]
-
-
 def _marc8_error(data: bytes) -> str | None:
     """Why `data` (one subfield's bytes) is not MARC-8, or None when pymarc decodes all of it.
 
@@ -617,27 +608,6 @@ def _marc8_error(data: bytes) -> str | None:
     return None
 
 
-def _check_marc8(chunk: bytes) -> str | None:
-    for tag, data in _directory(chunk):
-        for i, part in enumerate(data.split(bytes([SUBFIELD_DELIMITER]))):
-            error = _marc8_error(part if i == 0 else part[1:])
-            if error:
-                return f"field {tag}: {error}"
-    return None
-
-
-def _bad_utf8_field(chunk: bytes) -> str:
-    try:
-        for tag, data in _directory(chunk):
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return f"field {tag}: byte 0x{data[exc.start]:02x} is not valid UTF-8"
-    except ValueError:
-        pass
-    return "text is not valid UTF-8"
-
-
 def _data_area(chunk: bytes) -> bytes:
     try:
         return chunk[int(chunk[12:17]) :]
@@ -645,14 +615,66 @@ def _data_area(chunk: bytes) -> bytes:
         return chunk[24:]
 
 
-def _unescape_ncr(record: MarcRecord) -> None:
+class _EncodingError(ValueError):
+    def __init__(self, tag: str, detail: str) -> None:
+        super().__init__(f"field {tag}: {detail}")
+
+
+def _unescape_ncr(text: str) -> str:
     """MARC-8 writes characters it lacks as &#xXXXX; (MARC 21 Specifications, "Lossless conversion")."""
-    for field in record.fields:
+    return _NCR.sub(lambda m: chr(int(m.group(1), 16)), text) if "&#x" in text else text
+
+
+def _marc8(tag: str, value: bytes) -> str:
+    # Most MARC-8 text is plain ASCII, for which MARC-8 and ASCII agree; pymarc's character-by-character
+    # translation is by far the slowest step of reading a MARC-8 file, so it is kept for the rest.
+    if value.isascii() and not _C0_CONTROLS.search(value):
+        return _unescape_ncr(value.decode("ascii"))
+    error = _marc8_error(value)
+    if error:
+        raise _EncodingError(tag, error)
+    return _unescape_ncr(marc8_to_unicode(value, hide_utf8_warnings=True))
+
+
+def _utf8(tag: str, value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _EncodingError(tag, f"byte 0x{value[exc.start]:02x} is not valid UTF-8") from None
+
+
+def decode_record(raw: MarcRecord, *, utf8: bool) -> MarcRecord:
+    """A record read with `to_unicode=False` (bytes values), decoded strictly as UTF-8 or MARC-8.
+
+    Raises _EncodingError naming the first field that is not valid in that character set.
+    """
+    decode = _utf8 if utf8 else _marc8
+    record = MarcRecord(leader=str(raw.leader), force_utf8=True)
+    fields: list[Field] = []
+    for field in raw.fields:
         if field.is_control_field():
+            data = field.data
+            if isinstance(data, bytes):
+                data = _utf8(field.tag, data) if utf8 else data.decode("iso8859-1")
+            fields.append(Field(tag=field.tag, data=data))
             continue
-        for i, sf in enumerate(field.subfields):
-            if "&#x" in sf.value:
-                field.subfields[i] = Subfield(sf.code, _NCR.sub(lambda m: chr(int(m.group(1), 16)), sf.value))
+        subfields = [
+            Subfield(sf.code, decode(field.tag, sf.value) if isinstance(sf.value, bytes) else sf.value)
+            for sf in field.subfields
+        ]
+        fields.append(Field(tag=field.tag, indicators=field.indicators, subfields=subfields))
+    record.fields = fields
+    return record
+
+
+def _raw_source_key(raw: MarcRecord) -> str:
+    def control(tag: str) -> str:
+        found = raw.get_fields(tag)
+        data = found[0].data if found else b""
+        return (data.decode("latin-1") if isinstance(data, bytes) else str(data)).strip()
+
+    number, agency = control("001"), control("003")
+    return f"{agency}:{number}" if agency and number else number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,8 +700,6 @@ def _reason(exc: BaseException | None, chunk: bytes) -> str:
             return "the directory is not a whole number of 12-byte entries"
         case NoFieldsFound():
             return "the record has no fields"
-        case UnicodeDecodeError() if exc.encoding == "utf-8":
-            return f"encoding error (leader/09 says UTF-8): {_bad_utf8_field(chunk)}"
         case UnicodeDecodeError():
             return "the leader or directory holds bytes that are not ASCII"
         case ValueError():
@@ -744,7 +764,8 @@ def _seekable(stream: IO[bytes]) -> IO[bytes]:
 
 
 def _reader(fh: IO[bytes]) -> MARCReader:
-    return MARCReader(fh, to_unicode=True, permissive=True, hide_utf8_warnings=True, utf8_handling="strict")
+    # Values stay bytes: decode_record decodes them, strictly, with a fast path for ASCII.
+    return MARCReader(fh, to_unicode=False, permissive=True)
 
 
 def read_marc(stream: IO[bytes], *, name: str = "") -> Iterator[BibRecord | ImportProblem]:
@@ -784,27 +805,27 @@ def read_marc(stream: IO[bytes], *, name: str = "") -> Iterator[BibRecord | Impo
             yield ImportProblem(position=position, reason=reason, offset=start)
             continue
         warnings: list[str] = []
-        if record.leader[9] != "a":
+        utf8 = record.leader[9] == "a"
+        if not utf8:
             data = _data_area(chunk)
-            if not data.isascii():
-                if b"\x1b" not in data and _is_utf8(data):
-                    record = MarcRecord(chunk, to_unicode=True, force_utf8=True, utf8_handling="strict")
-                    warnings.append("leader/09 says MARC-8 but the text is UTF-8; read as UTF-8")
-                else:
-                    error = _check_marc8(chunk)
-                    if error:
-                        yield ImportProblem(
-                            position=position,
-                            reason=f"encoding error (leader/09 says MARC-8): {error}; the record may be in "
-                            "another character set",
-                            source_key=source_key(record),
-                            offset=start,
-                        )
-                        continue
-            _unescape_ncr(record)
+            if not data.isascii() and b"\x1b" not in data and _is_utf8(data):
+                utf8 = True
+                warnings.append("leader/09 says MARC-8 but the text is UTF-8; read as UTF-8")
+        try:
+            decoded = decode_record(record, utf8=utf8)
+        except _EncodingError as exc:
+            said = "UTF-8" if utf8 else "MARC-8"
+            hint = "" if utf8 else "; the record may be in another character set"
+            yield ImportProblem(
+                position=position,
+                reason=f"encoding error (leader/09 says {said}): {exc}{hint}",
+                source_key=_raw_source_key(record),
+                offset=start,
+            )
+            continue
         label = f"{name}, " if name else ""
         yield to_bib(
-            record,
+            decoded,
             provenance=f"{label}record {position} (byte {start})",
             position=position,
             offset=start,

@@ -1,0 +1,105 @@
+"""How fast MARC records import, and how much memory it takes (not a test: run it by hand).
+
+    .venv/bin/python -m toshokan.catalog.tests.import_speed [--copies 10] [--batch-size 500]
+
+Reads data/marc/solrmarc/uva_001_2000.mrc `--copies` times (each copy under its own source keys,
+so every record is new: 20,000 records by default) into a fresh SQLite database in a temporary
+directory (or the PostgreSQL database named by DATABASE_URL, which must be a scratch one), and
+prints three rates, each a separate pass, so the stages can be told apart:
+
+1. the MARC reader alone (ISO 2709 → BibRecord, no database);
+2. `services.import_records` with the search index's listener switched off;
+3. `services.import_records` as the product runs it (records indexed after each batch commits);
+
+with the peak resident memory of the process after each pass. The uva records are Latin-script,
+so the MeCab readings/romaji the service makes for Japanese titles are not part of these figures
+(`derive_keys` skips Latin titles); pass `--japanese` to import the five Japanese records of
+data/marc/japanese repeated instead, which does exercise them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--japanese", action="store_true", help="the 5 Japanese records, repeated to the same total"
+    )
+    args = parser.parse_args(argv)
+
+    workdir = tempfile.mkdtemp(prefix="toshokan-import-speed-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")  # DEBUG off, as in production
+    os.environ["TOSHOKAN_VAR_DIR"] = workdir
+    os.environ["TOSHOKAN_INDEX_DIR"] = str(Path(workdir) / "index")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from toshokan.catalog import services
+    from toshokan.catalog.domain.records import BibRecord, ImportProblem
+    from toshokan.catalog.importers.marc import read_marc
+    from toshokan.catalog.models import Record
+    from toshokan.core import hooks
+
+    call_command("migrate", verbosity=0)
+    if args.japanese:
+        source = REPO / "data" / "marc" / "japanese" / "japanese_880_records.mrc"
+        copies = args.copies * 400
+    else:
+        source = REPO / "data" / "marc" / "solrmarc" / "uva_001_2000.mrc"
+        copies = args.copies
+
+    def records(tag: str) -> Iterator[BibRecord | ImportProblem]:
+        for copy in range(copies):
+            with open(source, "rb") as stream:
+                for item in read_marc(stream, name=source.name):
+                    if isinstance(item, BibRecord):
+                        item.source_key = f"{item.source_key}#{tag}{copy}"
+                    yield item
+
+    print(f"source: {source.relative_to(REPO)} × {copies}; database: {django.db.connection.vendor}; "
+          f"batch size {args.batch_size}")  # fmt: skip
+    start = time.perf_counter()
+    count = sum(1 for _ in records("r"))
+    seconds = time.perf_counter() - start
+    print(f"1. reader only:             {count:6d} records in {seconds:6.1f} s = {count / seconds:7.0f} rec/s, "
+          f"peak RSS {_peak_rss_mb():.0f} MB")  # fmt: skip
+
+    listeners = list(hooks._record_listeners)
+    hooks._record_listeners.clear()
+    start = time.perf_counter()
+    summary = services.import_records(records("a"), batch_size=args.batch_size)
+    seconds = time.perf_counter() - start
+    print(f"2. import, index listener off: {summary.imported:6d} records in {seconds:6.1f} s = "
+          f"{summary.imported / seconds:7.0f} rec/s, peak RSS {_peak_rss_mb():.0f} MB")  # fmt: skip
+    hooks._record_listeners.extend(listeners)
+
+    start = time.perf_counter()
+    summary = services.import_records(records("b"), batch_size=args.batch_size)
+    seconds = time.perf_counter() - start
+    print(f"3. import with indexing:    {summary.imported:6d} records in {seconds:6.1f} s = "
+          f"{summary.imported / seconds:7.0f} rec/s, peak RSS {_peak_rss_mb():.0f} MB")  # fmt: skip
+    print(f"records in the database: {Record.objects.count()}; work directory {workdir}")
+
+
+if __name__ == "__main__":
+    main()
