@@ -258,21 +258,27 @@ class TantivyBackend:
                 contains, whole = TEXT_FIELDS[name]
                 clauses.append(self._weight(self._phrase(name, grams), contains))
                 clauses.append(self._weight(self._phrase(name, [START, *grams, END]), whole))
-        # Ranking only: the term is the whole name, reading or romaji of one of the work's authors.
-        for key in {term.key, term.romaji} - {""}:
-            clauses.append(
-                self._weight(tantivy.Query.term_query(self._schema, "principal", key), PRINCIPAL_WEIGHT)
-            )
-        if term.marked:
-            # Ranking only: the term's brackets or marks stand in the title exactly as typed.
-            clauses.append(self._weight(self._phrase("title_marked", bigrams(term.marked)), MARKED_WEIGHT))
         if term.isbn:
             clauses.append(
                 self._weight(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0)
             )
         if not clauses:
             return tantivy.Query.empty_query()
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+        # Ranking only: these add to the score of a record the clauses above match, and never
+        # match one by themselves (they sit beside the matching group, not inside it).
+        ranking: list[tantivy.Query] = []
+        # The term is the whole name, reading or romaji of one of the work's authors.
+        for key in {term.key, term.romaji} - {""}:
+            ranking.append(
+                self._weight(tantivy.Query.term_query(self._schema, "principal", key), PRINCIPAL_WEIGHT)
+            )
+        if term.marked:
+            # The term's brackets or marks stand in the title exactly as typed.
+            ranking.append(self._weight(self._phrase("title_marked", bigrams(term.marked)), MARKED_WEIGHT))
+        matching = tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, matching), *((tantivy.Occur.Should, r) for r in ranking)]
+        )
 
     def _bonus(self, query: ParsedQuery) -> list[tantivy.Query]:
         """Whole-query bonuses: the query is a record's whole title, reading or romaji, or starts it."""

@@ -230,6 +230,18 @@ def test_a_term_never_runs_from_one_value_into_the_next(backend: SearchBackend) 
         assert search(backend, q).total == expected, q
 
 
+def test_a_ranking_bonus_never_makes_a_record_match(backend: SearchBackend) -> None:
+    # The author bonus compares a term with the author's whole keys; that must rank, not match.
+    # (takamurakoun is the stored romaji key of Takamura Kouun, but the typed word's own romaji
+    # key is takamurakon, which occurs nowhere, so the record does not match it.)
+    kouun = CreatorSource(
+        name="高村光雲", reading="たかむら こううん", romanized="Takamura Kouun", role="author"
+    )
+    docs = load(backend, rec(1, "竹の木", creators=(kouun,)))
+    for q in ["takamurakoun", "takamura kouun", "kouun", "高村光雲", "たかむらこううん"]:
+        assert search(backend, q).total == len(brute_force(docs, parse_query(q))), q
+
+
 def test_a_title_and_its_subtitle_are_found_joined_too(backend: SearchBackend) -> None:
     load(backend, rec(1, "東京", subtitle="都の歴史"))
     assert search(backend, "東京都").total == 1
