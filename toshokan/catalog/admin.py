@@ -38,7 +38,7 @@ def _reindex_on_commit(record_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: hooks.records_changed(ids))
 
 
-class RecordCreatorInline(admin.TabularInline):
+class RecordCreatorInline(admin.TabularInline):  # type: ignore[type-arg]
     model = RecordCreator
     extra = 0
     autocomplete_fields = ["creator"]
@@ -46,19 +46,19 @@ class RecordCreatorInline(admin.TabularInline):
     ordering = ["position"]
 
 
-class IdentifierInline(admin.TabularInline):
+class IdentifierInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Identifier
     extra = 0
     fields = ["scheme", "value", "qualifier"]
 
 
-class SubjectInline(admin.TabularInline):
+class SubjectInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Subject
     extra = 0
     fields = ["term", "scheme", "reading"]
 
 
-class HoldingInline(admin.TabularInline):
+class HoldingInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Holding
     extra = 0
     fields = ["barcode", "branch", "location", "shelf_mark", "material_type", "status", "note"]
@@ -66,7 +66,7 @@ class HoldingInline(admin.TabularInline):
 
 
 @admin.register(Record)
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["title", "subtitle", "year", "ndc", "material_type", "language", "source"]
     list_filter = ["material_type", "source", "language"]
     search_fields = [
@@ -229,7 +229,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(Creator)
-class CreatorAdmin(admin.ModelAdmin):
+class CreatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "reading", "romanized", "dates", "authority_id"]
     search_fields = ["name", "reading", "romanized", "reading_auto", "romanized_auto", "authority_id"]
     readonly_fields = ["reading_auto", "romanized_auto"]
@@ -240,14 +240,14 @@ class CreatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["code", "name", "name_en", "position"]
     search_fields = ["code", "name", "name_en"]
     ordering = ["position", "code"]
 
 
 @admin.register(Holding)
-class HoldingAdmin(admin.ModelAdmin):
+class HoldingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["barcode", "record", "branch", "shelf_mark", "location", "status"]
     list_filter = ["branch", "status", "material_type"]
     search_fields = ["barcode", "shelf_mark", "record__title"]
@@ -273,7 +273,7 @@ class HoldingAdmin(admin.ModelAdmin):
 
 
 @admin.register(NdcClass)
-class NdcClassAdmin(admin.ModelAdmin):
+class NdcClassAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["notation", "label_ja", "label_en", "broader"]
     search_fields = ["notation", "label_ja", "label_en"]
     ordering = ["notation"]

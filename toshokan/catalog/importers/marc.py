@@ -760,12 +760,12 @@ def _seekable(stream: IO[bytes]) -> IO[bytes]:
     while block := stream.read(1 << 20):
         spool.write(block)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def _reader(fh: IO[bytes]) -> MARCReader:
     # Values stay bytes: decode_record decodes them, strictly, with a fast path for ASCII.
-    return MARCReader(fh, to_unicode=False, permissive=True)
+    return MARCReader(fh, to_unicode=False, permissive=True)  # type: ignore[arg-type]
 
 
 def read_marc(stream: IO[bytes], *, name: str = "") -> Iterator[BibRecord | ImportProblem]:
@@ -865,12 +865,12 @@ def declared_entities(element: etree._Element) -> list[str]:
     dtd = element.getroottree().docinfo.internalDTD
     if dtd is None:
         return []
-    return [e.name for e in dtd.iterentities()]
+    return [e.name for e in dtd.iterentities()]  # type: ignore[attr-defined]
 
 
 def release(element: etree._Element) -> None:
     """Free a record iterparse has handed over, and everything before it, so memory stays flat."""
-    element.clear(keep_tail=True)
+    element.clear(keep_tail=True)  # type: ignore[call-arg]
     node: etree._Element | None = element
     while node is not None:
         parent = node.getparent()
@@ -904,7 +904,7 @@ def element_to_record(element: etree._Element) -> MarcRecord:
             tag = child.get("tag", "")
             if not re.fullmatch(r"[0-9A-Za-z]{3}", tag):
                 raise ValueError(f"invalid tag {tag!r} (line {child.sourceline})")
-            record.add_field(Field(tag=tag, data=_text(child)))
+            record.fields.append(Field(tag=tag, data=_text(child)))
         elif kind == "datafield":
             tag = child.get("tag", "")
             if not re.fullmatch(r"[0-9A-Za-z]{3}", tag):
@@ -915,7 +915,7 @@ def element_to_record(element: etree._Element) -> MarcRecord:
                 if _local(sf.tag) == "subfield"
             ]
             indicators = Indicators((child.get("ind1") or " ")[:1], (child.get("ind2") or " ")[:1])
-            record.add_field(Field(tag=tag, indicators=indicators, subfields=subfields))
+            record.fields.append(Field(tag=tag, indicators=indicators, subfields=subfields))
     if not leader_seen:
         raise ValueError("the record has no leader")
     if not record.fields:

@@ -16,7 +16,7 @@ from toshokan.catalog.tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _body(response) -> bytes:  # type: ignore[no-untyped-def]
+def _body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 

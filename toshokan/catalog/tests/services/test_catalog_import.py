@@ -83,16 +83,16 @@ def test_a_broken_record_is_reported_with_its_position_and_the_rest_go_in():
 
 
 def test_an_invalid_isbn_is_kept_as_a_note():
-    from pymarc import Field, Subfield
+    from pymarc import Field, Indicators, Subfield
     from pymarc import Record as MarcRecord
 
     from toshokan.catalog.importers.marc import to_bib
 
     marc = MarcRecord(leader="00000nam a2200000 a 4500")
     marc.add_field(Field(tag="001", data="bad-isbn-1"))
-    marc.add_field(Field(tag="020", indicators=[" ", " "], subfields=[Subfield("a", "4101010131")]))
-    marc.add_field(Field(tag="245", indicators=["0", "0"], subfields=[Subfield("a", "こころ.")]))
-    services.import_records([to_bib(marc)])  # type: ignore[list-item]
+    marc.add_field(Field(tag="020", indicators=Indicators(" ", " "), subfields=[Subfield("a", "4101010131")]))
+    marc.add_field(Field(tag="245", indicators=Indicators("0", "0"), subfields=[Subfield("a", "こころ.")]))
+    services.import_records([to_bib(marc)])
     record = Record.objects.get(source_key="bad-isbn-1")
     assert not record.identifiers.filter(scheme="isbn").exists()
     assert "4101010131" in record.notes

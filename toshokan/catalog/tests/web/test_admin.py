@@ -18,14 +18,14 @@ IMPORT_URL = "/admin/catalog/record/import/"
 
 
 @pytest.fixture
-def staff(client):  # type: ignore[no-untyped-def]
+def staff(client):
     user = User.objects.create_user("librarian", password="x", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="catalog"))
     client.force_login(user)
     return user
 
 
-def _upload(path, name=None):  # type: ignore[no-untyped-def]
+def _upload(path, name=None):
     return SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="application/octet-stream")
 
 
