@@ -172,7 +172,7 @@ class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     level = messages.WARNING if summary.problems else messages.SUCCESS
                     self.message_user(
                         request,
-                        f"{name}: {summary.imported} 件取り込み (新規 {summary.created}・更新 {summary.updated})、"
+                        f"「{name}」: {summary.imported} 件取り込み (新規 {summary.created}・更新 {summary.updated})、"
                         f"問題 {len(summary.problems)} 件",
                         level,
                     )
