@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -107,7 +108,11 @@ def main(argv: list[str] | None = None) -> None:
         time.perf_counter() - start,
         time.process_time() - cpu,
     )
-    print(f"records in the database: {Record.objects.count()}; work directory {workdir}")
+    print(f"records in the database: {Record.objects.count()}")
+    if args.keep:
+        print(f"work directory kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
