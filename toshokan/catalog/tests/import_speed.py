@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--japanese", action="store_true", help="the 5 Japanese records, repeated to the same total"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database and index")
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="toshokan-import-speed-")
