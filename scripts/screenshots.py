@@ -4,8 +4,9 @@
     python scripts/screenshots.py http://127.0.0.1:8765 [--out docs/screenshots] [--query 漱石]
 
 Drives Debian's chromium (`apt-get install chromium fonts-noto-cjk`) through Playwright. Writes the
-search page on a desktop and on a phone in Japanese and in English, the bare search page, and the
-record page of the first result that has print copies (else the first result).
+search page on a desktop and on a phone in Japanese and in English (what fits on the screen), the
+bare search page, a search with no hits, and the whole record page of the first result with a copy
+that can be borrowed now (else the first result).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,8 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def new_page(browser: Browser, base: str, *, language: str, phone: bool) -> Page:
@@ -43,7 +44,7 @@ def new_page(browser: Browser, base: str, *, language: str, phone: bool) -> Page
     return context.new_page()
 
 
-def shoot(page: Page, url: str, path: Path, *, full_page: bool = True) -> None:
+def shoot(page: Page, url: str, path: Path, *, full_page: bool = False) -> None:
     page.goto(url)
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(path), full_page=full_page)
@@ -91,11 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             desktop = new_page(browser, base, language="ja", phone=False)
             shoot(desktop, f"{base}/", out / "home-ja-desktop.png")
             record = record_url(desktop, base, args.query)
-            shoot(desktop, record, out / "record-ja-desktop.png")
+            shoot(desktop, record, out / "record-ja-desktop.png", full_page=True)
             phone = new_page(browser, base, language="ja", phone=True)
             shoot(phone, record, out / "record-ja-phone.png")
             english = new_page(browser, base, language="en", phone=False)
-            shoot(english, record, out / "record-en-desktop.png")
+            shoot(english, record, out / "record-en-desktop.png", full_page=True)
             shoot(desktop, f"{base}/?q={quote('存在しない書名ですよ')}", out / "search-ja-no-results.png")
         finally:
             browser.close()

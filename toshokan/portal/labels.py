@@ -9,6 +9,8 @@ list and the enums agree and that English has them all.
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from toshokan.catalog.domain.enums import CreatorRole, HoldingStatus, MaterialType
@@ -114,5 +116,6 @@ def language_label(code: str) -> str:
 def ndc_label_text(label_ja: str, label_en: str) -> str:
     """An NDC class label: the JLA English label where it has one, else the translated Japanese one."""
     if (get_language() or "ja").startswith("en") and label_en:
-        return label_en
+        # JLA writes "Diaries.Letters.Travels"; a space after each full stop reads better.
+        return re.sub(r"\.(?=\S)", ". ", label_en)
     return gettext(label_ja)

@@ -100,7 +100,7 @@ def _creators(summary: dict[str, object]) -> list[dict[str, str]]:
     return [
         {
             "name": c["name"],
-            "reading": c["reading"],
+            "reading": c["reading"].strip(),
             "role": c["role"],
             "role_label": labels.role_label(c["role"]),
         }
@@ -122,7 +122,7 @@ def result_items(records: Iterable[Record], back: str) -> list[dict[str, object]
                 "url": reverse("portal:record", args=[record.pk]) + suffix,
                 "title": record.title,
                 "subtitle": record.subtitle,
-                "reading": summary["title_reading"],
+                "reading": str(summary["title_reading"]).strip(),
                 "creators": _creators(summary),
                 "year": record.year,
                 "publisher": record.publisher,
@@ -478,6 +478,17 @@ def holding_groups(record: Record) -> list[dict[str, object]]:
     return groups
 
 
+def _as_given(as_given: str, name: str) -> str:
+    """The heading as the record wrote it, when it says more than the name and dates do."""
+    if not as_given or re.sub(r"\W", "", as_given).startswith(re.sub(r"\W", "", name)):
+        return ""
+    return as_given
+
+
+# Subject schemes whose terms are English (MARC 6XX second indicator 0/1/2/3/5 and $2 codes).
+_ENGLISH_SUBJECT_SCHEMES = {"lcsh", "lcshac", "mesh", "nal", "cash", "fast", "aat", "lcgft", "gnd-en"}
+
+
 def record_context(record: Record, back: str) -> dict[str, object]:
     summary = record_summary(record)
     found = catalog_selectors.ndc_labels([record.ndc])
@@ -487,12 +498,12 @@ def record_context(record: Record, back: str) -> dict[str, object]:
     creators = [
         {
             "name": link.creator.name,
-            "reading": link.creator.reading or link.creator.reading_auto,
-            "romanized": link.creator.romanized or link.creator.romanized_auto,
+            "reading": (link.creator.reading or link.creator.reading_auto).strip(),
+            "romanized": (link.creator.romanized or link.creator.romanized_auto).strip(),
             "dates": link.creator.dates,
             "role_label": labels.role_label(link.role),
             "search_url": SearchState(q=link.creator.name).url(),
-            "as_given": link.name_as_given if link.name_as_given != link.creator.name else "",
+            "as_given": _as_given(link.name_as_given, link.creator.name),
         }
         for link in record.record_creators.all()
     ]
@@ -505,8 +516,8 @@ def record_context(record: Record, back: str) -> dict[str, object]:
     return {
         "record": record,
         "lang": content_lang(record.language),
-        "reading": summary["title_reading"],
-        "romanized": record.title_romanized or record.title_romanized_auto,
+        "reading": str(summary["title_reading"]).strip(),
+        "romanized": (record.title_romanized or record.title_romanized_auto).strip(),
         "creators": creators,
         "ndc": ndc,
         "ndc_url": SearchState(ndc=("".join(c for c in record.ndc if c.isdigit())[:3],)).url()

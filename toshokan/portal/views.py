@@ -7,6 +7,8 @@ request from the page gets only the search area back and the address bar follows
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -18,7 +20,7 @@ from toshokan.search.domain.query import SearchRequest
 from toshokan.search.selectors import search_catalog
 
 from . import presenters
-from .params import SearchState
+from .params import MAX_PAGE, PAGE_SIZE, SearchState
 
 
 def _partial_request(request: HttpRequest) -> bool:
@@ -30,6 +32,10 @@ def search(request: HttpRequest) -> HttpResponse:
     state = SearchState.from_query(request.GET)
     if state.is_search:
         page = search_catalog(state.to_params().to_request())
+        if page.total and not page.records and state.page > 1:
+            # A page past the end (an old bookmark, a hand-edited URL): show the last one.
+            state = replace(state, page=min(-(-page.total // PAGE_SIZE), MAX_PAGE))
+            page = search_catalog(state.to_params().to_request())
         unfiltered = None
         if page.total == 0 and state.has_filters and state.has_query:
             # Worth saying when the words alone would have found something.

@@ -83,6 +83,12 @@ def test_no_hits_with_filters_says_how_many_the_words_alone_find(client, kokoro)
     assert 'href="/?q=%E3%81%93%E3%81%93%E3%82%8D"' in body
 
 
+def test_a_page_past_the_end_shows_the_last_page(client, kokoro):
+    response = client.get("/", {"q": "こころ", "page": "7"}, headers={"HX-Request": "true"})
+    assert "1件中 1〜1件目" in text(response)
+    assert response["HX-Push-Url"] == "/?q=%E3%81%93%E3%81%93%E3%82%8D"
+
+
 def test_no_hits_without_filters_gives_tips(client, kokoro):
     body = text(client.get("/", {"q": "存在しない本"}))
     assert "見つからないときは" in body
