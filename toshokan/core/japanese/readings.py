@@ -44,11 +44,11 @@ def reading(text: str) -> str:
     with _lock:  # MeCab taggers are not safe to share between threads
         words = list(_tagger()(text))
         for word in words:
+            if word.white_space and parts:  # the space that stood *before* this word
+                parts.append(" ")
             kana = getattr(word.feature, "kana", None)
             parts.append(kana if kana and kana != "*" else word.surface)
-            if word.white_space:
-                parts.append(" ")
-    return to_hiragana("".join(parts))
+    return to_hiragana("".join(parts)).strip()
 
 
 def romanize(text: str) -> str:

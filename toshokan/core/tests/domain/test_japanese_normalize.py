@@ -84,3 +84,11 @@ def test_script_detection(text, latin, kana):
 @pytest.mark.parametrize("text", ["ぶ・あ", "ヴ・ァ", "ﾌﾞ ｱ", "ぶあぶあ"])
 def test_fold_is_idempotent_across_removed_punctuation(text):
     assert fold(fold(text)) == fold(text)
+
+
+def test_analyser_readings_keep_word_spaces_inside_and_none_at_the_ends():
+    from toshokan.core.japanese.readings import reading
+
+    assert reading("日本 の 茶書").endswith("ちゃしょ")
+    assert reading("林屋辰三郎") == "はやしやたつさぶろう"
+    assert reading("吾輩は猫である") == "わがはいはねこである"
