@@ -1,12 +1,17 @@
-"""GET /api/v1/search — the catalogue search of ../shared/CONTRACT.md."""
+"""GET /api/v1/search — the catalogue search of ../shared/CONTRACT.md — and its export as a file."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Iterator
+
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from toshokan.catalog.exporters import EXPORTERS, ExportFormat, export_many
+from toshokan.catalog.models import Record
 from toshokan.catalog.schemas import RecordSummaryOut, record_summary
+from toshokan.core.http import base_url
 
 from .domain.query import Filters, SearchRequest, Sort
 from .selectors import search_catalog
@@ -14,6 +19,8 @@ from .selectors import search_catalog
 router = Router(tags=["search"])
 
 MAX_LIMIT = 100
+MAX_EXPORT = 1000
+_PAGE = 100
 
 
 class SearchParams(Schema):
@@ -75,3 +82,39 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, objec
         ],
         "facets": page.facets,
     }
+
+
+class SearchExportParams(SearchParams):
+    limit: int = Field(MAX_EXPORT, ge=1, le=MAX_EXPORT, description=f"at most {MAX_EXPORT} records")
+    format: ExportFormat = Field(ExportFormat.JSON, description="marcxml, marc, dc, json or csv")
+    facets: bool = False
+
+
+def _search_records(params: SearchExportParams) -> Iterator[Record]:
+    """The search's records, best first, fetched a page at a time as the response is written."""
+    sent = 0
+    while sent < params.limit:
+        size = min(_PAGE, params.limit - sent)
+        page_params = params.model_copy(
+            update={"limit": size, "offset": params.offset + sent, "facets": False}
+        )
+        page = search_catalog(page_params.to_request())
+        yield from page.records
+        sent += len(page.records)
+        if len(page.records) < size or params.offset + sent >= page.total:
+            return
+
+
+@router.get(
+    "/search/export",
+    summary=f"The results of a search (the filters of /search) as a file, up to {MAX_EXPORT} records, streamed",
+    response={200: None},
+)
+def export_search(request: HttpRequest, params: Query[SearchExportParams]) -> StreamingHttpResponse:
+    exporter = EXPORTERS[params.format]
+    response = StreamingHttpResponse(
+        export_many(params.format, _search_records(params), base_url=base_url(request)),
+        content_type=exporter.content_type,
+    )
+    response["Content-Disposition"] = f'attachment; filename="search.{exporter.extension}"'
+    return response
