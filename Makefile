@@ -38,6 +38,7 @@ check: install
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy toshokan config
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-key-abcdefghijklmnop \
 	  ALLOWED_HOSTS=library.example $(PY) manage.py check --deploy --fail-level WARNING

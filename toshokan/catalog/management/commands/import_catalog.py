@@ -52,14 +52,28 @@ class Command(BaseCommand):
                 f"({summary.created} new, {summary.updated} updated), {len(summary.problems)} problems"
             )
             for problem in summary.problems:
-                where = f"record {problem.position}" + (f" (byte {problem.offset})" if problem.offset is not None else "")
+                where = f"record {problem.position}" + (
+                    f" (byte {problem.offset})" if problem.offset is not None else ""
+                )
                 self.stderr.write(f"  {path.name}: {where}: {problem.reason}")
             if options["report"]:
                 with open(options["report"], "a", encoding="utf-8") as report:
                     for p in summary.problems:
-                        report.write(json.dumps({"file": str(path), **p.__dict__} if hasattr(p, "__dict__") else {
-                            "file": str(path), "position": p.position, "offset": p.offset, "reason": p.reason,
-                            "source_key": p.source_key}, ensure_ascii=False) + "\n")
+                        report.write(
+                            json.dumps(
+                                {"file": str(path), **p.__dict__}
+                                if hasattr(p, "__dict__")
+                                else {
+                                    "file": str(path),
+                                    "position": p.position,
+                                    "offset": p.offset,
+                                    "reason": p.reason,
+                                    "source_key": p.source_key,
+                                },
+                                ensure_ascii=False,
+                            )
+                            + "\n"
+                        )
             total_problems += len(summary.problems)
         if total_problems:
             self.stdout.write(f"{total_problems} records could not be imported; the rest are in.")
