@@ -1,6 +1,13 @@
 """MARC 21 bibliographic records (ISO 2709 in MARC-8 or UTF-8, and MARCXML) → BibRecords.
 
-Reading goes through pymarc (`MARCReader`, `Record`); what it does not do is written here:
+Reading goes through pymarc (`Record`, `Field`, its MARC-8 tables); what it does not do, or does
+too slowly for a bulk import, is written here:
+
+* **One-pass decoding.** A well-formed record is decoded field by field straight from the ISO 2709
+  bytes into Unicode (`_parse_iso2709`), a whole field at a time when it is ASCII or UTF-8;
+  pymarc, which builds every record twice (bytes, then text), handles the rest, so its answers
+  for odd records stay as they were. The framing (the five-digit length, the end-of-record mark)
+  is checked as pymarc's MARCReader checks it.
 
 * **Resynchronising after a broken record.** pymarc trusts the five-digit record length, so one
   wrong length throws every later record off. After a framing error (length not numeric, no
@@ -29,11 +36,12 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import IO
 
 from lxml import etree
-from pymarc import MARCReader
 from pymarc import Record as MarcRecord
 from pymarc.exceptions import (
     BaseAddressInvalid,
@@ -58,7 +66,6 @@ END_OF_RECORD = 0x1D
 END_OF_FIELD = 0x1E
 SUBFIELD_DELIMITER = 0x1F
 _FILLER = b" \t\r\n\x00\x1a"  # bytes some files put between records (newlines, DOS end-of-file)
-_FRAMING_ERRORS = (RecordLengthInvalid, EndOfRecordNotFound, TruncatedRecord)
 
 # Relator terms and codes seen in MARC records besides those in ROLE_WORDS (MARC Code List for
 # Relators, and the abbreviations of AACR2 $e).
@@ -116,6 +123,7 @@ _OCLC = re.compile(r"^\(OCoLC\)\s*(?:ocm|ocn|on)?\s*0*(\d+)", re.IGNORECASE)
 _AOZORA = re.compile(r"^\(aozora\)\s*(\d{1,6})$", re.IGNORECASE)
 _NCR = re.compile(r"&#x([0-9A-Fa-f]{2,6});")
 _C0_CONTROLS = re.compile(rb"[\x00-\x1f]")
+_C0_BUT_US = re.compile(rb"[\x00-\x1e]")  # C0 controls other than the subfield delimiter
 # An initial of an alphabet (not a kanji or a digit) or a common abbreviation keeps its period.
 _INITIAL = re.compile(r"(?:^|[\s.])(?:[A-Za-z\u00c0-\u024f\u0370-\u052f]|etc|Co|Inc|Ltd|Jr|Sr|Bros|St)\.$")
 
@@ -168,9 +176,12 @@ class _Fields:
 
     def __init__(self, record: MarcRecord) -> None:
         self.record = record
+        self.by_tag: dict[str, list[Field]] = {}
+        for f in record.fields:
+            self.by_tag.setdefault(f.tag, []).append(f)
         self.linked: dict[tuple[str, str], Field] = {}
         self.unlinked: dict[str, list[Field]] = {}
-        for f in record.get_fields("880"):
+        for f in self.by_tag.get("880", ()):
             match = _LINKAGE.match(_first(f, "6"))
             if match is None:
                 continue  # 880 without $6 (some records use $7): nothing ties it to a field
@@ -181,7 +192,13 @@ class _Fields:
                 self.linked[(tag, occurrence)] = f
 
     def get(self, *tags: str) -> list[Field]:
-        return self.record.get_fields(*tags)
+        """The fields with these tags, in record order."""
+        if len(tags) == 1:
+            return self.by_tag.get(tags[0], [])
+        if sum(tag in self.by_tag for tag in tags) <= 1:
+            return next((self.by_tag[tag] for tag in tags if tag in self.by_tag), [])
+        wanted = set(tags)
+        return [f for f in self.record.fields if f.tag in wanted]
 
     def vernacular(self, field: Field) -> Field | None:
         match = _LINKAGE.match(_first(field, "6"))
@@ -625,11 +642,53 @@ def _unescape_ncr(text: str) -> str:
     return _NCR.sub(lambda m: chr(int(m.group(1), 16)), text) if "&#x" in text else text
 
 
+def _default_sets_table() -> list[tuple[str, bool] | None]:
+    """Each byte in MARC-8's default sets (G0 basic Latin, G1 ANSEL) as (text, combining mark?);
+    "" for the controls pymarc drops, None for bytes left to pymarc (escapes, gaps, 0x7F, 0x80)."""
+    table: list[tuple[str, bool] | None] = [None] * 256
+    for byte in range(256):
+        if (byte < 0x20 and byte != 0x1B) or 0x80 < byte < 0xA0:
+            table[byte] = ("", False)
+            continue
+        entry = CODESETS[0x45 if byte > 0x80 else 0x42].get(byte) if byte != 0x1B else None
+        if entry is not None and byte != 0x80:
+            table[byte] = (chr(entry[0]), bool(entry[1]))
+    return table
+
+
+_DEFAULT_SETS = _default_sets_table()
+
+
+def _ansel(value: bytes) -> str | None:
+    """MARC-8 text that stays in the default sets, translated as pymarc's MARC8ToUnicode does it
+    (a combining mark, written before its letter in MARC-8, goes after it; NFC at the end); None
+    when `value` needs more than that (escape sequences, EACC, bytes no set has)."""
+    out: list[str] = []
+    marks: list[str] = []
+    for byte in value:
+        entry = _DEFAULT_SETS[byte]
+        if entry is None:
+            return None
+        char, combining = entry
+        if combining:
+            marks.append(char)
+        elif char:
+            out.append(char)
+            if marks:
+                out.extend(marks)
+                marks = []
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 def _marc8(tag: str, value: bytes) -> str:
-    # Most MARC-8 text is plain ASCII, for which MARC-8 and ASCII agree; pymarc's character-by-character
-    # translation is by far the slowest step of reading a MARC-8 file, so it is kept for the rest.
+    # Most MARC-8 text is plain ASCII, for which MARC-8 and ASCII agree, and most of the rest is
+    # Latin with ANSEL diacritics; pymarc's general translation, escape sequences and all, is by
+    # far the slowest step of reading a MARC-8 file, so it is kept for what these two do not cover.
     if value.isascii() and not _C0_CONTROLS.search(value):
         return _unescape_ncr(value.decode("ascii"))
+    text = _ansel(value)
+    if text is not None:
+        return _unescape_ncr(text)
     error = _marc8_error(value)
     if error:
         raise _EncodingError(tag, error)
@@ -663,6 +722,121 @@ def decode_record(raw: MarcRecord, *, utf8: bool) -> MarcRecord:
             for sf in field.subfields
         ]
         fields.append(Field(tag=field.tag, indicators=field.indicators, subfields=subfields))
+    record.fields = fields
+    return record
+
+
+def _slot_field(
+    tag: str, indicators: Indicators | None, subfields: list[Subfield], data: str | None
+) -> Field:
+    # What Field.__init__ stores, without its checks of arguments that are already right here (it
+    # costs as much as the rest of decoding a field). `_FIELD_FACTORY` falls back on the
+    # constructor should a pymarc release store fields differently.
+    field = object.__new__(Field)
+    field.tag = tag
+    field._indicators = indicators
+    field.subfields = subfields
+    field.data = data
+    field.control_field = indicators is None
+    return field
+
+
+def _constructed_field(
+    tag: str, indicators: Indicators | None, subfields: list[Subfield], data: str | None
+) -> Field:
+    if indicators is None:
+        return Field(tag=tag, data=data)
+    return Field(tag=tag, indicators=indicators, subfields=subfields)
+
+
+def _same_fields(make: Callable[[str, Indicators | None, list[Subfield], str | None], Field]) -> bool:
+    samples = [("001", None, [], "x1"), ("245", Indicators("1", "0"), [Subfield("a", "T")], None)]
+    for sample in samples:
+        one, two = make(*sample), _constructed_field(*sample)
+        if any(getattr(one, slot, None) != getattr(two, slot, None) for slot in Field.__slots__) or (
+            one.is_control_field(),
+            str(one),
+            one.value(),
+        ) != (two.is_control_field(), str(two), two.value()):
+            return False
+    return True
+
+
+_FIELD_FACTORY = _slot_field if _same_fields(_slot_field) else _constructed_field
+_new_subfield = partial(tuple.__new__, Subfield)  # a namedtuple without its generated __new__
+
+
+def _parse_iso2709(chunk: bytes, *, utf8: bool) -> MarcRecord | None:
+    """A well-formed ISO 2709 record decoded in one pass; None for anything out of the ordinary.
+
+    pymarc builds a record of byte strings and `decode_record` builds it again in Unicode, field by
+    field and subfield by subfield: two thirds of the reader's time. Here each field is decoded
+    once, whole when it is plain ASCII (most MARC-8 text) or UTF-8, and split into subfields after.
+    A record this does not take as it is (a malformed leader or directory, one or three
+    indicators, a subfield code that is not ASCII, an encoding error) gives None, and the caller
+    reads it through pymarc and `decode_record`, whose answers (problems, warnings) therefore stay
+    the same.
+    """
+    try:
+        base = int(chunk[12:17])
+        if base <= 24 or base >= len(chunk) or (base - 25) % 12:
+            return None
+        directory = chunk[24 : base - 1].decode("ascii")
+        leader = chunk[:24].decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    make_field = _FIELD_FACTORY
+    new_subfield = _new_subfield
+    fields: list[Field] = []
+    for entry in range(0, len(directory), 12):
+        tag = directory[entry : entry + 3]
+        try:
+            length = int(directory[entry + 3 : entry + 7])
+            start = base + int(directory[entry + 7 : entry + 12])
+        except ValueError:
+            return None
+        data = chunk[start : start + length - 1]
+        if tag < "010" and tag.isdigit():
+            if utf8:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+            else:
+                text = data.decode("iso8859-1")
+            fields.append(make_field(tag, None, [], text))
+            continue
+        subfields: list[Subfield] = []
+        if utf8 or (data.isascii() and not _C0_BUT_US.search(data)):
+            try:
+                parts = data.decode("utf-8").split("\x1f")  # ASCII is UTF-8
+            except UnicodeDecodeError:
+                return None
+            indicators = parts[0]
+            ncr = not utf8 and b"&#x" in data  # MARC-8's numeric character references
+            for part in parts[1:]:
+                if part:
+                    if not part[0].isascii():
+                        return None
+                    subfields.append(new_subfield((part[0], _unescape_ncr(part[1:]) if ncr else part[1:])))
+        else:
+            # MARC-8 beyond ASCII: subfield by subfield, as decode_record does
+            raw = data.split(b"\x1f")
+            indicators = raw[0].decode("ascii", "replace")
+            for value in raw[1:]:
+                if value:
+                    if value[0] >= 0x80:
+                        return None
+                    try:
+                        subfields.append(new_subfield((chr(value[0]), _marc8(tag, value[1:]))))
+                    except _EncodingError:
+                        return None
+        if len(indicators) != 2 or not indicators.isascii():
+            return None
+        fields.append(make_field(tag, Indicators(indicators[0], indicators[1]), subfields, None))
+    if not fields:
+        return None
+    record = MarcRecord(leader=leader, force_utf8=True)
     record.fields = fields
     return record
 
@@ -763,15 +937,30 @@ def _seekable(stream: IO[bytes]) -> IO[bytes]:
     return spool
 
 
-def _reader(fh: IO[bytes]) -> MARCReader:
+def _read_chunk(fh: IO[bytes]) -> tuple[bytes, Exception | None]:
+    """The record at the file's position, framed as pymarc's MARCReader frames it, and what is
+    wrong with its framing (TruncatedRecord, EndOfRecordNotFound) if anything. The caller has
+    checked that the first five bytes are a length."""
+    chunk = fh.read(5)
+    if len(chunk) < 5:
+        return chunk, TruncatedRecord()
+    length = int(chunk)
+    chunk += fh.read(length - 5)
+    if len(chunk) < length:
+        return chunk, TruncatedRecord()
+    if chunk[-1] != END_OF_RECORD:
+        return chunk, EndOfRecordNotFound()
+    return chunk, None
+
+
+def _pymarc_record(chunk: bytes) -> MarcRecord:
     # Values stay bytes: decode_record decodes them, strictly, with a fast path for ASCII.
-    return MARCReader(fh, to_unicode=False, permissive=True)  # type: ignore[arg-type]
+    return MarcRecord(chunk, to_unicode=False)
 
 
 def read_marc(stream: IO[bytes], *, name: str = "") -> Iterator[BibRecord | ImportProblem]:
     """BibRecords and ImportProblems from ISO 2709 data, one record in memory at a time."""
     fh = _seekable(stream)
-    reader = _reader(fh)
     position = 0
     while True:
         start = _skip_filler(fh)
@@ -790,39 +979,38 @@ def read_marc(stream: IO[bytes], *, name: str = "") -> Iterator[BibRecord | Impo
                 offset=start,
             )
             continue
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        chunk: bytes = reader.current_chunk or b""
-        if record is None:
-            exc = reader.current_exception
-            reason = _reason(exc, chunk)
-            if isinstance(exc, _FRAMING_ERRORS):
-                end = _resync(fh, start)
-                reason += f"; skipped {end - start} bytes to the next end-of-record mark"
-                reader = _reader(fh)  # a MARCReader stops for good after a framing error
+        chunk, framing = _read_chunk(fh)
+        if framing is not None:
+            end = _resync(fh, start)
+            reason = f"{_reason(framing, chunk)}; skipped {end - start} bytes to the next end-of-record mark"
             yield ImportProblem(position=position, reason=reason, offset=start)
             continue
         warnings: list[str] = []
-        utf8 = record.leader[9] == "a"
+        utf8 = chunk[9:10] == b"a"
         if not utf8:
             data = _data_area(chunk)
             if not data.isascii() and b"\x1b" not in data and _is_utf8(data):
                 utf8 = True
                 warnings.append("leader/09 says MARC-8 but the text is UTF-8; read as UTF-8")
-        try:
-            decoded = decode_record(record, utf8=utf8)
-        except _EncodingError as exc:
-            said = "UTF-8" if utf8 else "MARC-8"
-            hint = "" if utf8 else "; the record may be in another character set"
-            yield ImportProblem(
-                position=position,
-                reason=f"encoding error (leader/09 says {said}): {exc}{hint}",
-                source_key=_raw_source_key(record),
-                offset=start,
-            )
-            continue
+        decoded = _parse_iso2709(chunk, utf8=utf8)
+        if decoded is None:
+            try:
+                record = _pymarc_record(chunk)
+            except Exception as exc:  # pymarc's own errors, told apart in _reason
+                yield ImportProblem(position=position, reason=_reason(exc, chunk), offset=start)
+                continue
+            try:
+                decoded = decode_record(record, utf8=utf8)
+            except _EncodingError as exc:
+                said = "UTF-8" if utf8 else "MARC-8"
+                hint = "" if utf8 else "; the record may be in another character set"
+                yield ImportProblem(
+                    position=position,
+                    reason=f"encoding error (leader/09 says {said}): {exc}{hint}",
+                    source_key=_raw_source_key(record),
+                    offset=start,
+                )
+                continue
         label = f"{name}, " if name else ""
         yield to_bib(
             decoded,
