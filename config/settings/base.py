@@ -115,6 +115,9 @@ TOSHOKAN_SEARCH = {
     "INDEX_DIR": Path(os.environ.get("TOSHOKAN_INDEX_DIR", VAR_DIR / "index")),
 }
 
+# The library's name in the page header, per language.
+TOSHOKAN_LIBRARY_NAME = {"ja": "デモ市立図書館", "en": "Demo City Library"}
+
 # Data the demo library loads; shipped in the repository (data/README.md lists sources and licences).
 TOSHOKAN_DATA_DIR = BASE_DIR / "data"
 

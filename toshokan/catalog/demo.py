@@ -167,22 +167,30 @@ def _check_digit(digits: str) -> str:
 
 
 def author_mark(reading: str, name: str) -> str:
-    """The 著者記号 of a shelf mark: the first kana of the author's reading, in katakana."""
-    source = reading or name
-    for char in source:
+    """The 著者記号 of a shelf mark: the first kana of the author's reading in katakana, or, for a
+    name in Latin script, its first letter."""
+    for char in reading:
         if "ぁ" <= char <= "ゖ":
             return chr(ord(char) + 0x60)
-        if "ァ" <= char <= "ヺ" or char.isalpha():
+        if "ァ" <= char <= "ヺ":
+            return char
+    for char in name:
+        if char.isascii() and char.isalpha():
             return char.upper()
+        if "ァ" <= char <= "ヺ":
+            return char
+        if "ぁ" <= char <= "ゖ":
+            return chr(ord(char) + 0x60)
     return "ア"
 
 
 def shelf_mark(record: Record) -> str:
-    ndc = record.ndc or "0"
+    """請求記号: NDC class / author mark / volume (913/ナ/2); without an NDC, the author mark alone."""
     links = list(record.record_creators.all())
-    mark = author_mark(links[0].creator.reading, links[0].creator.name) if links else "ア"
-    volume = f"/{record.volume}" if record.volume else ""
-    return f"{ndc}/{mark}{volume}"
+    creator = links[0].creator if links else None
+    mark = author_mark(creator.reading or creator.reading_auto, creator.name) if creator else "ア"
+    parts = [record.ndc, mark, record.volume[:16]]
+    return "/".join(p for p in parts if p)[:64]
 
 
 def load_holdings(progress: Progress, branches: list[Branch]) -> int:
@@ -247,4 +255,4 @@ def load(progress: Progress) -> None:
 
 
 def demo_fingerprint() -> str:
-    return fingerprint(data_dir() / "aozora", data_dir() / "marc", data_dir() / "ndc", version="catalog-1")
+    return fingerprint(data_dir() / "aozora", data_dir() / "marc", data_dir() / "ndc", version="catalog-2")
