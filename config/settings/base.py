@@ -127,7 +127,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # pymarc warns of every field with one or three indicators; the import reports what matters.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pymarc": {"level": "ERROR"}},
 }
 
 # `manage.py load_demo` runs these in order; each module has load(progress) and demo_fingerprint().

@@ -9,12 +9,16 @@ leaves no half-written record and can simply be run again.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
 
 from toshokan.core import hooks
 from toshokan.core.japanese import readings
@@ -33,6 +37,7 @@ _RECORD_FIELDS = [
     "publisher", "publication_place", "year", "date_text", "edition", "extent", "ndc", "language",
     "material_type", "notes", "etext_url", "extra", "provenance",
 ]  # fmt: skip
+_EXTRA = _RECORD_FIELDS.index("extra")
 
 
 @dataclass
@@ -64,8 +69,11 @@ def _creator_key(entry: CreatorEntry) -> str:
     return f"name:{fold(name)}|{entry.dates.strip()}"
 
 
+_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff]")  # kana and CJK ideographs
+
+
 def _has_japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" for c in text)
+    return _JAPANESE.search(text) is not None
 
 
 def derive_keys(bib: BibRecord) -> dict[str, str]:
@@ -78,80 +86,127 @@ def derive_keys(bib: BibRecord) -> dict[str, str]:
     return derived
 
 
-def _record_values(bib: BibRecord) -> dict[str, object]:
-    values: dict[str, object] = {
-        "title": bib.title[:1000],
-        "title_reading": bib.title_reading[:1000],
-        "title_romanized": bib.title_romanized[:1000],
-        "subtitle": bib.subtitle[:1000],
-        "subtitle_reading": bib.subtitle_reading[:1000],
-        "original_title": bib.original_title[:1000],
-        "series": bib.series[:1000],
-        "series_reading": bib.series_reading[:1000],
-        "volume": bib.volume[:255],
-        "publisher": bib.publisher[:500],
-        "publication_place": bib.publication_place[:255],
-        "year": bib.year,
-        "date_text": bib.date_text[:255],
-        "edition": bib.edition[:255],
-        "extent": bib.extent[:255],
-        "ndc": bib.ndc[:32],
-        "language": bib.language[:8] or "und",
-        "material_type": bib.material_type.value,
-        "notes": "\n".join(bib.notes),
-        "etext_url": bib.etext_url[:500],
-        "extra": bib.extra,
-        "provenance": bib.provenance[:1000],
-    }
-    values.update(derive_keys(bib))
-    return values
+class PreparedRecord(NamedTuple):
+    """A BibRecord as the rows it becomes, worked out without the database (see `prepare_record`).
+
+    Plain tuples of text and numbers, so that a reader process hands them to the writing one
+    cheaply (pickling a BibRecord with its enums costs as much as a tenth of storing it).
+    """
+
+    source: str
+    source_key: str
+    values: tuple[object, ...]  # in _RECORD_FIELDS order
+    # (creator key, (name, reading, romanized, dates, reading_auto, romanized_auto), role,
+    # position, name as given), duplicates of one creator in one role left out
+    creators: list[tuple[str, tuple[str, ...], str, int, str]]
+    identifiers: list[tuple[str, str, str]]  # scheme, value, qualifier
+    subjects: list[tuple[str, str, str]]  # term, scheme, reading
 
 
-def _resolve_creators(entries: Iterable[CreatorEntry]) -> dict[str, Creator]:
-    """The Creator row for every entry, created where missing, in a few queries."""
-    wanted: dict[str, CreatorEntry] = {}
-    for entry in entries:
-        wanted.setdefault(_creator_key(entry), entry)
-    found = {c.authority_id: c for c in Creator.objects.filter(authority_id__in=list(wanted))}
-    new: list[Creator] = []
-    changed: list[Creator] = []
-    for key, entry in wanted.items():
-        creator = found.get(key)
-        reading_auto = ""
-        romanized_auto = ""
-        if not entry.reading and _has_japanese(entry.name):
-            reading_auto = readings.reading(entry.name)
-        if not entry.romanized and _has_japanese(entry.name):
-            romanized_auto = readings.romanize(entry.name)
-        values = {
-            "name": entry.name[:255],
-            "reading": entry.reading[:255],
-            "romanized": entry.romanized[:255],
-            "dates": entry.dates[:64],
-            "reading_auto": reading_auto[:255],
-            "romanized_auto": romanized_auto[:255],
-        }
-        if creator is None:
-            creator = Creator(authority_id=key, **values)
-            new.append(creator)
-            found[key] = creator
-        elif any(getattr(creator, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(creator, k, v)
-            changed.append(creator)
-    if new:
-        Creator.objects.bulk_create(new)
-        # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35, which Django 5.2 requires.
-    if changed:
-        Creator.objects.bulk_update(
-            changed, ["name", "reading", "romanized", "dates", "reading_auto", "romanized_auto"]
+def _record_values(bib: BibRecord, notes: list[str]) -> tuple[object, ...]:
+    derived = derive_keys(bib)
+    return (
+        bib.title[:1000],
+        bib.title_reading[:1000],
+        bib.title_romanized[:1000],
+        derived["title_reading_auto"],
+        derived["title_romanized_auto"],
+        bib.subtitle[:1000],
+        bib.subtitle_reading[:1000],
+        bib.original_title[:1000],
+        bib.series[:1000],
+        bib.series_reading[:1000],
+        bib.volume[:255],
+        bib.publisher[:500],
+        bib.publication_place[:255],
+        bib.year,
+        bib.date_text[:255],
+        bib.edition[:255],
+        bib.extent[:255],
+        bib.ndc[:32],
+        bib.language[:8] or "und",
+        bib.material_type.value,
+        "\n".join(notes),
+        bib.etext_url[:500],
+        bib.extra,
+        bib.provenance[:1000],
+    )
+
+
+def _creator_values(entry: CreatorEntry) -> tuple[str, ...]:
+    japanese = _has_japanese(entry.name)
+    reading_auto = readings.reading(entry.name) if japanese and not entry.reading else ""
+    romanized_auto = readings.romanize(entry.name) if japanese and not entry.romanized else ""
+    return (
+        entry.name[:255],
+        entry.reading[:255],
+        entry.romanized[:255],
+        entry.dates[:64],
+        reading_auto[:255],
+        romanized_auto[:255],
+    )
+
+
+def prepare_record(bib: BibRecord) -> PreparedRecord:
+    """Everything about storing `bib` that needs no database: the record's column values (with the
+    analyser's readings), its creators' keys and values, cleaned identifiers, subjects.
+
+    Pure, so a bulk import runs it in the reading process (toshokan.catalog.importers.registry,
+    `read_in_worker`) while this one writes.
+    """
+    identifiers, warnings = _clean_identifiers(bib)
+    notes = [*bib.notes, *(f"無効な識別子 / invalid identifier: {w}" for w in warnings)]
+    creators: list[tuple[str, tuple[str, ...], str, int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    values_of: dict[str, tuple[str, ...]] = {}
+    for position, entry in enumerate(bib.creators):
+        key = _creator_key(entry)
+        if (key, entry.role.value) in seen:
+            continue
+        seen.add((key, entry.role.value))
+        if key not in values_of:
+            values_of[key] = _creator_values(entry)
+        creators.append((key, values_of[key], entry.role.value, position, entry.name_as_given[:255]))
+    subjects = [(s.term[:500], s.scheme[:32], s.reading[:500]) for s in bib.subjects]
+    return PreparedRecord(
+        bib.source, bib.source_key, _record_values(bib, notes), creators, identifiers, subjects
+    )
+
+
+_CREATOR_FIELDS = ("name", "reading", "romanized", "dates", "reading_auto", "romanized_auto")
+
+
+def _resolve_creators(records: Iterable[PreparedRecord]) -> dict[str, int]:
+    """The Creator id for every creator key, the row created where missing and brought up to
+    date where the source now says otherwise, in a few queries."""
+    wanted: dict[str, tuple[str, ...]] = {}
+    for prepared in records:
+        for key, values, *_ in prepared.creators:
+            wanted.setdefault(key, values)
+    ids: dict[str, int] = {}
+    changed: list[tuple[object, ...]] = []
+    keys = list(wanted)
+    for start in range(0, len(keys), _IN_CHUNK):
+        found = Creator.objects.filter(authority_id__in=keys[start : start + _IN_CHUNK]).values_list(
+            "authority_id", "id", *_CREATOR_FIELDS
         )
-    return found
+        for key, pk, *stored in found:
+            ids[key] = pk
+            if tuple(stored) != wanted[key]:
+                changed.append((*wanted[key], pk))
+    new = [(*values, key) for key, values in wanted.items() if key not in ids]
+    if new:
+        returned = _insert(Creator, [*_CREATOR_FIELDS, "authority_id"], new, returning="authority_id")
+        ids.update(returned)
+    if changed:
+        _update(Creator, list(_CREATOR_FIELDS), changed)
+    return ids
 
 
-def _batches(
-    items: Iterable[BibRecord | ImportProblem], size: int
-) -> Iterator[list[BibRecord | ImportProblem]]:
+Item = BibRecord | PreparedRecord | ImportProblem
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -174,105 +229,170 @@ def _clean_identifiers(bib: BibRecord) -> tuple[list[tuple[str, str, str]], list
     return kept, warnings
 
 
+# Rows go in through the database cursor, several to a statement: a model instance a row (and
+# bulk_create's preparing of each field of each) cost more than the database's own work.
+_IN_CHUNK = 900  # ids in one IN (…): under SQLite's old limit of 999 parameters
+
+
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of a field (a foreign key's "record" is "record_id")."""
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    return connection.ops.quote_name(str(column))
+
+
+def _insert(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: str | None = None,
+) -> dict[Any, int]:
+    """INSERT `rows` (values for `fields`, in order); with `returning`, {that column's value: id}."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(_column(model, name) for name in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(500, 30_000 // len(fields)))  # SQLite takes 32,766 parameters
+    tail = f" RETURNING {_column(model, returning)}, {_column(model, 'id')}" if returning else ""
+    out: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))}{tail}"
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                out.update(cursor.fetchall())
+    return out
+
+
+def _update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE rows by id: each row is the values of `fields`, then the id."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{_column(model, name)} = %s" for name in fields)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {_column(model, 'id')} = %s", rows)
+
+
+def _delete_children(record_ids: list[int]) -> None:
+    for start in range(0, len(record_ids), _IN_CHUNK):
+        chunk = record_ids[start : start + _IN_CHUNK]
+        RecordCreator.objects.filter(record_id__in=chunk).delete()
+        Identifier.objects.filter(record_id__in=chunk).delete()
+        Subject.objects.filter(record_id__in=chunk).delete()
+
+
 @transaction.atomic
-def _import_batch(batch: list[BibRecord]) -> ImportSummary:
+def _import_batch(batch: Sequence[PreparedRecord], *, reindex: bool = True) -> ImportSummary:
     summary = ImportSummary()
-    by_key: dict[tuple[str, str], BibRecord] = {}
-    for bib in batch:
-        by_key[(bib.source, bib.source_key)] = bib  # a later duplicate in one batch wins
-    existing: dict[tuple[str, str], Record] = {}
-    sources = {s for s, _ in by_key}
-    for source in sources:
+    by_key: dict[tuple[str, str], PreparedRecord] = {}
+    for prepared in batch:
+        by_key[(prepared.source, prepared.source_key)] = prepared  # a later duplicate in one batch wins
+    ids: dict[tuple[str, str], int] = {}
+    for source in {s for s, _ in by_key}:
         keys = [k for s, k in by_key if s == source]
-        for rec in Record.objects.filter(source=source, source_key__in=keys):
-            existing[(rec.source, rec.source_key)] = rec
+        for start in range(0, len(keys), _IN_CHUNK):
+            found = Record.objects.filter(
+                source=source, source_key__in=keys[start : start + _IN_CHUNK]
+            ).values_list("source_key", "id")
+            ids.update(((source, key), pk) for key, pk in found)
+    existing = [key for key in by_key if key in ids]
+    creators = _resolve_creators(by_key.values())
 
-    creators = _resolve_creators(c for bib in by_key.values() for c in bib.creators)
-    to_create: list[Record] = []
-    to_update: list[Record] = []
-    for key, bib in by_key.items():
-        idents, warnings = _clean_identifiers(bib)
-        if warnings:
-            bib.notes = [*bib.notes, *(f"無効な識別子 / invalid identifier: {w}" for w in warnings)]
-        values = _record_values(bib)
-        current = existing.get(key)
-        if current is None:
-            to_create.append(Record(source=bib.source, source_key=bib.source_key, **values))
-        else:
-            for name, value in values.items():
-                setattr(current, name, value)
-            to_update.append(current)
-        bib.extra["_identifiers"] = idents  # carried to the child rows below, not stored
-    if to_create:
-        Record.objects.bulk_create(to_create)
-    if to_update:
-        Record.objects.bulk_update(to_update, _RECORD_FIELDS)
-    summary.created, summary.updated = len(to_create), len(to_update)
+    now = Record._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    extra = Record._meta.get_field("extra")
+    new: dict[str, list[list[object]]] = {}
+    for (source, _), prepared in by_key.items():
+        if (source, prepared.source_key) not in ids:
+            row = list(prepared.values)
+            row[_EXTRA] = extra.get_db_prep_save(row[_EXTRA], connection)
+            new.setdefault(source, []).append([*row, source, prepared.source_key, now, now])
+    for source, rows in new.items():
+        returned = _insert(
+            Record,
+            [*_RECORD_FIELDS, "source", "source_key", "created_at", "updated_at"],
+            rows,
+            returning="source_key",
+        )
+        ids.update(((source, str(key)), pk) for key, pk in returned.items())
+    if existing:
+        updates = []
+        for key in existing:
+            row = list(by_key[key].values)
+            row[_EXTRA] = extra.get_db_prep_save(row[_EXTRA], connection)
+            updates.append([*row, now, ids[key]])
+        _update(Record, [*_RECORD_FIELDS, "updated_at"], updates)
+        # Children are replaced whole: the source is the truth for what a record lists.
+        _delete_children([ids[key] for key in existing])
+    created = sum(len(rows) for rows in new.values())
+    summary.created, summary.updated = created, len(existing)
 
-    records = {(r.source, r.source_key): r for r in [*to_create, *to_update]}
-    ids = [r.pk for r in records.values()]
-    # Children are replaced whole: the source is the truth for what a record lists.
-    RecordCreator.objects.filter(record_id__in=ids).delete()
-    Identifier.objects.filter(record_id__in=ids).delete()
-    Subject.objects.filter(record_id__in=ids).delete()
-    links: list[RecordCreator] = []
-    identifiers: list[Identifier] = []
-    subjects: list[Subject] = []
-    for key, bib in by_key.items():
-        rec = records[key]
-        seen_links: set[tuple[int, str]] = set()
-        for position, entry in enumerate(bib.creators):
-            creator = creators[_creator_key(entry)]
-            if (creator.pk, entry.role.value) in seen_links:
-                continue
-            seen_links.add((creator.pk, entry.role.value))
-            links.append(
-                RecordCreator(
-                    record=rec,
-                    creator=creator,
-                    role=entry.role.value,
-                    position=position,
-                    name_as_given=entry.name_as_given[:255],
-                )
-            )
-        for scheme, value, qualifier in bib.extra.pop("_identifiers", []):  # type: ignore[attr-defined]
-            identifiers.append(Identifier(record=rec, scheme=scheme, value=value, qualifier=qualifier))
-        for subject in bib.subjects:
-            subjects.append(
-                Subject(
-                    record=rec,
-                    term=subject.term[:500],
-                    scheme=subject.scheme[:32],
-                    reading=subject.reading[:500],
-                )
-            )
-    RecordCreator.objects.bulk_create(links)
-    Identifier.objects.bulk_create(identifiers)
-    Subject.objects.bulk_create(subjects)
-    summary.record_ids = ids
-    _queue_reindex(ids)
+    links: list[tuple[int, int, str, int, str]] = []
+    identifiers: list[tuple[int, str, str, str]] = []
+    subjects: list[tuple[int, str, str, str]] = []
+    for key, prepared in by_key.items():
+        record_id = ids[key]
+        links.extend(
+            (record_id, creators[ckey], role, position, as_given)
+            for ckey, _, role, position, as_given in prepared.creators
+        )
+        identifiers.extend((record_id, *ident) for ident in prepared.identifiers)
+        subjects.extend((record_id, *subject) for subject in prepared.subjects)
+    if links:
+        _insert(RecordCreator, ["record", "creator", "role", "position", "name_as_given"], links)
+    if identifiers:
+        _insert(Identifier, ["record", "scheme", "value", "qualifier"], identifiers)
+    if subjects:
+        _insert(Subject, ["record", "term", "scheme", "reading"], subjects)
+    summary.record_ids = [ids[key] for key in by_key]
+    if reindex:
+        _queue_reindex(summary.record_ids)
     return summary
 
 
 def import_records(
-    items: Iterable[BibRecord | ImportProblem],
+    items: Iterable[Item],
     *,
     batch_size: int = 500,
     on_progress: Callable[[int], None] | None = None,
+    index_every: int = 0,
 ) -> ImportSummary:
     """Store records from an importer; problems the importer met are passed through into the summary.
 
     `items` may be a generator over a file of any size: it is consumed a batch at a time, so memory
-    stays flat. `on_progress(n)` is called after each batch with the number of items it held.
+    stays flat. BibRecords are prepared here; a reader running in another process hands over
+    PreparedRecords instead (`prepare_record`). `on_progress(n)` is called after each batch with
+    the number of items it held.
+
+    With `index_every=0` each batch is made searchable as it commits, as every other change is.
+    A bulk import passes a number of records instead: the search index then takes them that many
+    at a time, and the rest at the end, in one write each, which costs a fraction of one write a
+    batch. Records are then searchable a little after they are stored rather than at once; an
+    import killed in between leaves up to that many stored but not yet searchable, until the same
+    file is imported again (which updates, and so reindexes, every record in it) or the index is
+    rebuilt (`manage.py rebuild_index`).
     """
     total = ImportSummary()
-    for batch in _batches(items, batch_size):
-        records = [item for item in batch if isinstance(item, BibRecord)]
-        total.problems.extend(item for item in batch if isinstance(item, ImportProblem))
-        if records:
-            total.merge(_import_batch(records))
-        if on_progress:
-            on_progress(len(batch))
+    pending: list[int] = []
+    try:
+        for batch in _batches(items, batch_size):
+            records = [
+                prepare_record(item) if isinstance(item, BibRecord) else item
+                for item in batch
+                if not isinstance(item, ImportProblem)
+            ]
+            total.problems.extend(item for item in batch if isinstance(item, ImportProblem))
+            if records:
+                summary = _import_batch(records, reindex=not index_every)
+                total.merge(summary)
+                if index_every:
+                    pending.extend(summary.record_ids)
+                    if len(pending) >= index_every:
+                        _queue_reindex(pending)
+                        pending = []
+            if on_progress:
+                on_progress(len(batch))
+    finally:
+        # Whatever was stored goes to the index, even when an error (or Ctrl-C) stops the import.
+        _queue_reindex(pending)
     return total
 
 
@@ -287,7 +407,7 @@ def _queue_reindex(record_ids: list[int]) -> None:
 @transaction.atomic
 def save_record(*, bib: BibRecord) -> Record:
     """Create or update one record (the admin and the API use this); searchable once it commits."""
-    summary = _import_batch([bib])
+    summary = _import_batch([prepare_record(bib)])
     return Record.objects.get(pk=summary.record_ids[0])
 
 

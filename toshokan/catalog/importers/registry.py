@@ -2,15 +2,23 @@
 
 `READERS` take a path (the import command); `read_stream` takes an open binary file and its name
 (the admin's upload). `sniff_format` tells the format from a file's name and first bytes.
+`read_in_worker` runs a reader in a process of its own, so that reading a big file and storing
+what it gives use two processor cores at once.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable, Iterator
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Generator, Iterable, Iterator
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..domain.records import BibRecord, ImportProblem
 
@@ -104,3 +112,100 @@ def detect_format(path: Path) -> str:
     if fmt is None:
         raise ValueError(f"cannot tell the format of {path.name}; pass --format")
     return fmt
+
+
+_DONE = "done"
+_FAILED = "failed"
+
+
+def _worker(
+    read: Callable[[], Iterable[Item]],
+    transform: Callable[[BibRecord], Any] | None,
+    chunk_size: int,
+    out: multiprocessing.Queue[Any],
+    received: EventType,
+) -> None:
+    parent = os.getppid()
+
+    def orphaned() -> bool:
+        # The importing process is gone (killed): so are we. Leaving by os._exit, since a normal
+        # exit would wait for the queue's thread to write to a pipe nobody reads any more.
+        if os.getppid() != parent:
+            os._exit(1)
+        return False
+
+    def put(message: tuple[str, Any]) -> None:
+        while True:
+            try:
+                out.put(message, timeout=1)
+                return
+            except queue.Full:
+                orphaned()
+
+    try:
+        chunk: list[Any] = []
+        for item in read():
+            chunk.append(transform(item) if transform is not None and isinstance(item, BibRecord) else item)
+            if len(chunk) >= chunk_size:
+                put(("items", chunk))
+                chunk = []
+        put(("items", chunk))
+        put((_DONE, None))
+    except BaseException:
+        put((_FAILED, traceback.format_exc()))
+    while not received.wait(0.5) and not orphaned():
+        pass  # until the importing process has taken everything
+
+
+def read_in_worker(
+    read: Callable[[], Iterable[Item]],
+    *,
+    transform: Callable[[BibRecord], Any] | None = None,
+    name: str = "",
+    chunk_size: int = 250,
+    depth: int = 8,
+) -> Generator[Any, None, None]:
+    """What `read()` yields (e.g. `partial(READERS["marc"], path)`), in the same order, read in a
+    child process.
+
+    Each BibRecord is passed through `transform` there first (the catalogue's import prepares
+    its rows there). Items come over in lists of `chunk_size` through a queue at most `depth`
+    lists long, so the reader is never more than that far ahead and memory stays flat whatever
+    the file's size. The child is forked (it needs nothing but this module and the reader, and
+    never touches the database it inherits); it stops when the file ends, when this iterator is
+    closed, and when the process that started it dies, even of SIGKILL.
+    """
+    context = multiprocessing.get_context("fork")
+    out: multiprocessing.Queue[Any] = context.Queue(maxsize=depth)
+    received = context.Event()
+    process: BaseProcess = context.Process(
+        target=_worker,
+        args=(read, transform, chunk_size, out, received),
+        name=f"read {name}",
+        daemon=True,
+    )
+    process.start()
+    finished = False
+    try:
+        while True:
+            try:
+                kind, payload = out.get(timeout=1)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise RuntimeError(
+                        f"the reader of {name} stopped (exit code {process.exitcode})"
+                    ) from None
+                continue
+            if kind == _DONE:
+                finished = True
+                break
+            if kind == _FAILED:
+                finished = True
+                raise RuntimeError(f"the reader of {name} failed:\n{payload}")
+            yield from payload
+    finally:
+        received.set()
+        if not finished:  # closed early (the import failed): the reader may still be reading
+            process.terminate()
+        process.join()
+        out.close()

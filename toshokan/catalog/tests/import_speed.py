@@ -1,18 +1,24 @@
 """How fast MARC records import, and how much memory it takes (not a test: run it by hand).
 
-    .venv/bin/python -m toshokan.catalog.tests.import_speed [--copies 10] [--batch-size 500]
+    .venv/bin/python -m toshokan.catalog.tests.import_speed [--copies 10] [--batch-size 1000]
+        [--index-every 10000] [--per-batch-index]
 
 Reads data/marc/solrmarc/uva_001_2000.mrc `--copies` times (each copy under its own source keys,
 so every record is new: 20,000 records by default) into a fresh SQLite database in a temporary
 directory (or the PostgreSQL database named by DATABASE_URL, which must be a scratch one), and
-prints three rates, each a separate pass, so the stages can be told apart:
+prints the rates of separate passes, so the stages can be told apart:
 
 1. the MARC reader alone (ISO 2709 → BibRecord, no database);
-2. `services.import_records` with the search index's listener switched off;
-3. `services.import_records` as the product runs it (records indexed after each batch commits);
+2. `services.import_records` in one process with the search index's listener switched off;
+3. (`--per-batch-index`) the same with each batch indexed as it commits, as before 2026-11;
+4. the import as `manage.py import_catalog` runs it: the file read and prepared in a second
+   process (`read_in_worker`), records stored here, the search index fed `--index-every`
+   records at a time; every record is searchable when it ends (checked).
 
-with the peak resident memory of the process after each pass. The uva records are Latin-script,
-so the MeCab readings/romaji the service makes for Japanese titles are not part of these figures
+Each pass prints records/s by the wall clock and by CPU time (this process, plus the reading
+process in pass 4, where the two run at once on two cores), and the peak resident memory of this
+process (and of the reading process). The uva records are Latin-script, so the MeCab
+readings/romaji the service makes for Japanese titles are not part of these figures
 (`derive_keys` skips Latin titles); pass `--japanese` to import the five Japanese records of
 data/marc/japanese repeated instead, which does exercise them.
 """
@@ -32,14 +38,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--index-every", type=int, default=10_000)
+    parser.add_argument("--per-batch-index", action="store_true", help="also time indexing after every batch")
     parser.add_argument(
         "--japanese", action="store_true", help="the 5 Japanese records, repeated to the same total"
     )
@@ -59,8 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     from toshokan.catalog import services
     from toshokan.catalog.domain.records import BibRecord, ImportProblem
     from toshokan.catalog.importers.marc import read_marc
+    from toshokan.catalog.importers.registry import read_in_worker
+    from toshokan.catalog.management.commands.import_catalog import queue_depth
     from toshokan.catalog.models import Record
     from toshokan.core import hooks
+    from toshokan.search.engine import get_backend
 
     call_command("migrate", verbosity=0)
     if args.japanese:
@@ -79,11 +95,13 @@ def main(argv: list[str] | None = None) -> None:
                     yield item
 
     print(f"source: {source.relative_to(REPO)} × {copies}; database: {django.db.connection.vendor}; "
-          f"batch size {args.batch_size}")  # fmt: skip
+          f"batch size {args.batch_size}; index every {args.index_every}")  # fmt: skip
 
-    def report(label: str, count: int, wall: float, cpu: float) -> None:
-        print(f"{label:32s} {count:6d} records in {wall:6.1f} s = {count / wall:6.0f} rec/s "
-              f"(CPU {cpu:6.1f} s = {count / cpu:6.0f} rec/s), peak RSS {_peak_rss_mb():.0f} MB")  # fmt: skip
+    def report(label: str, count: int, wall: float, cpu: float, worker_cpu: float = 0.0) -> None:
+        worker = f" + reader process {worker_cpu:5.1f} s" if worker_cpu else ""
+        print(f"{label:34s} {count:6d} records in {wall:6.1f} s = {count / wall:6.0f} rec/s "
+              f"(CPU {cpu:6.1f} s{worker} = {count / (cpu + worker_cpu):6.0f} rec/s), "
+              f"peak RSS {_peak_rss_mb():.0f} MB")  # fmt: skip
 
     start, cpu = time.perf_counter(), time.process_time()
     count = sum(1 for _ in records("r"))
@@ -101,15 +119,38 @@ def main(argv: list[str] | None = None) -> None:
     )
     hooks._record_listeners.extend(listeners)
 
-    start, cpu = time.perf_counter(), time.process_time()
-    summary = services.import_records(records("b"), batch_size=args.batch_size)
+    if args.per_batch_index:
+        start, cpu = time.perf_counter(), time.process_time()
+        summary = services.import_records(records("b"), batch_size=args.batch_size)
+        report(
+            "3. import, index after each batch",
+            summary.imported,
+            time.perf_counter() - start,
+            time.process_time() - cpu,
+        )
+
+    before = get_backend().count()
+    start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    summary = services.import_records(
+        read_in_worker(
+            lambda: records("c"),
+            transform=services.prepare_record,
+            name=source.name,
+            depth=queue_depth(args.index_every),
+        ),
+        batch_size=args.batch_size,
+        index_every=args.index_every,
+    )
     report(
-        "3. import with search indexing",
+        "4. import as import_catalog runs it",
         summary.imported,
         time.perf_counter() - start,
         time.process_time() - cpu,
+        _children_cpu() - children,
     )
-    print(f"records in the database: {Record.objects.count()}")
+    print(f"   reader process peak RSS {_peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+    searchable = get_backend().count() - before
+    print(f"records in the database: {Record.objects.count()}; made searchable by pass 4: {searchable}")
     if args.keep:
         print(f"work directory kept: {workdir}")
     else:

@@ -128,6 +128,26 @@ def _sqlite_count(db: Path, table: str) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.mark.slow
 def test_an_import_killed_mid_way_leaves_whole_records_and_a_rerun_completes(tmp_path):
     """SIGKILL after the first batch commits: only whole batches are in, and a rerun finishes the job."""
@@ -157,12 +177,17 @@ def test_an_import_killed_mid_way_leaves_whole_records_and_a_rerun_completes(tmp
             assert process.poll() is None, "the import ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.01)
+        readers = _children(process.pid)  # the process reading the file for it
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in readers):  # the reader stops by itself when it is orphaned
+        assert time.monotonic() < deadline, "the reading process outlived the import"
+        time.sleep(0.1)
 
     with sqlite3.connect(db) as conn:
         records = conn.execute("SELECT COUNT(*) FROM catalog_record").fetchone()[0]

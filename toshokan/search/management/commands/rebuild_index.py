@@ -28,7 +28,11 @@ class Command(BaseCommand):
             disable=options["no_progress"] or not sys.stderr.isatty(),
             file=sys.stderr,
         )
-        count = services.rebuild_index(on_progress=bar.update)
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        count = services.rebuild_index(on_progress=advance)
         bar.close()
         elapsed = time.monotonic() - started
         self.stdout.write(f"indexed {count} records in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
