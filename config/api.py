@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 
 from toshokan.core.domain import DomainError, NotFound
 
+
 class UnicodeJSONRenderer(JSONRenderer):
     """JSON with Japanese as UTF-8 text, not \\u escapes: half the bytes, and readable with curl."""
 

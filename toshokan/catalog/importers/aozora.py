@@ -55,7 +55,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff々〆]")
 def open_catalogue(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _person_name(family: str, given: str) -> str:
@@ -128,7 +128,9 @@ def read_catalogue(stream: io.TextIOBase) -> Iterator[BibRecord | ImportProblem]
     first_row: dict[str, int] = {}
     for number, values in enumerate(reader, start=2):
         if len(values) != len(header):
-            yield ImportProblem(position=number, reason=f"row has {len(values)} fields, the header {len(header)}")
+            yield ImportProblem(
+                position=number, reason=f"row has {len(values)} fields, the header {len(header)}"
+            )
             continue
         row = dict(zip(header, values, strict=True))
         for column in COLUMNS:
@@ -142,5 +144,9 @@ def read_catalogue(stream: io.TextIOBase) -> Iterator[BibRecord | ImportProblem]
         first_row.setdefault(work_id, number)
     for work_id, rows in works.items():
         # The author first, then translators and the rest, as a title page lists them.
-        rows.sort(key=lambda r: list(ROLES).index(r["役割フラグ"].strip()) if r["役割フラグ"].strip() in ROLES else 9)
+        rows.sort(
+            key=lambda r: (
+                list(ROLES).index(r["役割フラグ"].strip()) if r["役割フラグ"].strip() in ROLES else 9
+            )
+        )
         yield _record(work_id, rows, first_row[work_id])

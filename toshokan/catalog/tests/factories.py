@@ -20,9 +20,16 @@ def bib(title: str = "吾輩は猫である", **kwargs: object) -> BibRecord:
         source=str(kwargs.pop("source", "test")),
         source_key=str(kwargs.pop("source_key", f"t{n}")),
         title=title,
-        creators=creators if creators is not None else [  # type: ignore[arg-type]
-            CreatorEntry(name="夏目漱石", reading="なつめ そうせき", romanized="Natsume Soseki",
-                         role=CreatorRole.AUTHOR, authority_id="test:soseki")
+        creators=creators
+        if creators is not None
+        else [  # type: ignore[arg-type]
+            CreatorEntry(
+                name="夏目漱石",
+                reading="なつめ そうせき",
+                romanized="Natsume Soseki",
+                role=CreatorRole.AUTHOR,
+                authority_id="test:soseki",
+            )
         ],
         identifiers=identifiers if identifiers is not None else [],  # type: ignore[arg-type]
         **kwargs,  # type: ignore[arg-type]
@@ -37,9 +44,15 @@ def branch(code: str = "central", name: str = "中央図書館", position: int =
     return Branch.objects.get_or_create(code=code, defaults={"name": name, "position": position})[0]
 
 
-def holding(rec: Record, *, branch_code: str = "central", status: HoldingStatus = HoldingStatus.AVAILABLE) -> Holding:
+def holding(
+    rec: Record, *, branch_code: str = "central", status: HoldingStatus = HoldingStatus.AVAILABLE
+) -> Holding:
     return services.add_holding(
-        record=rec, branch=branch(branch_code), barcode=f"1000{next(_seq):08d}", shelf_mark="913.6/ナ", status=status
+        record=rec,
+        branch=branch(branch_code),
+        barcode=f"1000{next(_seq):08d}",
+        shelf_mark="913.6/ナ",
+        status=status,
     )
 
 

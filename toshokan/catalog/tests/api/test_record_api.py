@@ -9,7 +9,16 @@ from toshokan.catalog.tests import factories
 
 pytestmark = pytest.mark.django_db
 
-STATUSES = {"available", "on_loan", "on_hold_shelf", "in_transit", "reference_only", "missing", "withdrawn", "processing"}
+STATUSES = {
+    "available",
+    "on_loan",
+    "on_hold_shelf",
+    "in_transit",
+    "reference_only",
+    "missing",
+    "withdrawn",
+    "processing",
+}
 
 
 def test_a_record_comes_with_its_holdings(client, on_commit):
@@ -19,7 +28,10 @@ def test_a_record_comes_with_its_holdings(client, on_commit):
         factories.holding(rec, branch_code="kita", status=HoldingStatus.IN_TRANSIT)
     data = client.get(f"/api/v1/records/{rec.pk}").json()
     assert data["title"] == "坊っちゃん"
-    assert [(h["branch"], h["status"]) for h in data["holdings"]] == [("central", "available"), ("kita", "in_transit")]
+    assert [(h["branch"], h["status"]) for h in data["holdings"]] == [
+        ("central", "available"),
+        ("kita", "in_transit"),
+    ]
     assert all({"barcode", "branch", "shelf_mark", "status"} <= h.keys() for h in data["holdings"])
     assert {h["status"] for h in data["holdings"]} <= STATUSES
 
