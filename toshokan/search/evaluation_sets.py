@@ -76,7 +76,7 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
     import csv
 
     with open_catalogue(path) as stream:
-        yield from csv.DictReader(stream)  # type: ignore[arg-type]
+        yield from csv.DictReader(stream)
 
 
 def draw(path: Path, *, per_kind: int = 30, seed: int = 1) -> list[dict[str, object]]:

@@ -6,7 +6,7 @@ import pytest
 
 from toshokan.catalog import services
 from toshokan.catalog.domain.enums import CreatorRole
-from toshokan.catalog.domain.records import CreatorEntry, ImportProblem
+from toshokan.catalog.domain.records import BibRecord, CreatorEntry, ImportProblem
 from toshokan.catalog.models import Creator, Identifier, Record
 from toshokan.catalog.tests import factories
 
@@ -56,7 +56,7 @@ def test_a_given_reading_is_never_overridden():
 
 
 def test_problems_from_a_reader_are_reported_and_the_rest_go_in():
-    items = [
+    items: list[BibRecord | ImportProblem] = [
         factories.bib("一"),
         ImportProblem(position=2, reason="bad leader"),
         factories.bib("三"),
