@@ -1,12 +1,13 @@
 """The PostgreSQL search backend's table (toshokan.search.backends.postgres_backend).
 
-One row per catalogue record: each text field of the record's SearchDocument as a tsvector of our
-own bigram tokens with their positions, and the facet and sort values. The table is created on every
-database so that the migrations are the same everywhere, but only the PostgreSQL backend reads or
-writes it; on other databases its tsvector and array columns are plain text and stay empty.
+One row per catalogue record: each text field of the record's SearchDocument as one string — its
+match keys, each between unit separators (U+001F), which no match key contains — and the facet and
+sort values. The table is created on every database so that the migrations are the same
+everywhere, but only the PostgreSQL backend reads or writes it.
 
-The GIN indexes and the byte-order collation of `sort_reading` exist on PostgreSQL only
-(migrations 0001, RunPython guarded by vendor).
+On PostgreSQL (migration 0002, guarded by vendor) the key columns sort bytewise (COLLATE "C"),
+each has a GIN index over the set of its character bigrams and characters
+(`toshokan_search_grams`), and `identifiers` has a GIN index of its own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 from django.db import models
 
+SEPARATOR = "\x1f"  # between the values of one field: never inside a match key
+
 
 class TsVectorField(models.Field):  # type: ignore[type-arg]
-    """A tsvector on PostgreSQL, text elsewhere (never used there). Written and read as SQL text."""
+    """A tsvector on PostgreSQL, text elsewhere. Only migration 0001 uses it (the first layout)."""
 
     description = "tsvector (PostgreSQL)"
 
@@ -26,7 +29,7 @@ class TsVectorField(models.Field):  # type: ignore[type-arg]
 
 
 class TextArrayField(models.Field):  # type: ignore[type-arg]
-    """text[] on PostgreSQL, text elsewhere (never used there)."""
+    """text[] on PostgreSQL, text elsewhere (where nothing uses it)."""
 
     description = "array of text (PostgreSQL)"
 
@@ -38,16 +41,19 @@ class IndexedDocument(models.Model):
     """A record as the PostgreSQL search backend indexes it (toshokan.search.domain.documents)."""
 
     record_id = models.BigIntegerField(primary_key=True)
-    title = TsVectorField()
-    title_marked = TsVectorField()  # punctuation kept: ranking only
-    reading = TsVectorField()
-    romaji = TsVectorField()
-    creator = TsVectorField()
-    creator_reading = TsVectorField()
-    creator_romaji = TsVectorField()
-    other = TsVectorField()
-    principal = TextArrayField()  # the authors' name, reading and romaji keys: ranking only
+    # Match keys, "\x1fkey\x1fkey\x1f" ("" when the record has none)
+    title = models.TextField()
+    reading = models.TextField()
+    romaji = models.TextField()
+    creator = models.TextField()
+    creator_reading = models.TextField()
+    creator_romaji = models.TextField()
+    other = models.TextField()
+    # Ranking only: the title with its punctuation, and the authors' whole keys
+    title_marked = models.TextField()
+    principal = models.TextField()
     identifiers = TextArrayField()  # "isbn:9784…", "aozora:000148"
+    # Facets, filters and sorting
     ndc = models.CharField(max_length=3, blank=True)  # up to three digits: the class and its prefixes
     material_type = models.CharField(max_length=32)
     language = models.CharField(max_length=16, blank=True)

@@ -1,41 +1,36 @@
 """The PostgreSQL engine: the catalogue search inside the database, for sites that run PostgreSQL and
-would rather not keep an index directory beside it.
+would rather not keep an index directory beside it. Core PostgreSQL only (no extension).
 
-It matches exactly as the embedded engine does (toshokan.search.domain.query, "Matching rule"):
-each text field of a record is a tsvector written by us, not by PostgreSQL's text parser (which
-would split Japanese by its own rules): the field's values as our bigram tokens with explicit
-positions, each value between a start marker and an end token —
+It matches exactly as the embedded engine does (toshokan.search.domain.query, "Matching rule").
+Each text field of a record is stored as one string of its match keys between unit separators
+(U+001F, which no key contains), and each such column has a GIN index over the set of its
+character bigrams and characters — computed in the database by `toshokan_search_grams`
+(migration 0002), so the row itself stays narrow. A term is found in two steps:
 
-    「東京都」 → '^':1 '東京':2 '京都':3 '都$':4
+1. the index: the fields whose bigrams include all of the term's bigrams (`grams @> '{東京,京都}'`),
+   or, for a one-character term, whose characters include it (exact already);
+2. the row: the term occurs in the field as it is (`strpos(title, '東京都') > 0`); a separator
+   stands between values, so a term never runs from one value into the next, and 「東京都」 never
+   matches a record that only has 東京 and 京都 apart.
 
-A term of two or more characters is the tsquery phrase of its bigrams ('東京' <-> '京都'), which
-matches only where they stand side by side in one value; the markers keep values apart and let
-the ranking ask for a value that is, or starts with, the term ('^' <-> '東京' <-> '京都' <-> '都$').
-The last character rides on the end token (「都$」) so that a one-character term is a prefix query
-('都':*) on the same vector: a character occurs in a value exactly when some token starts with it.
-Every lexeme goes into the query quoted as a tsquery literal and passed as a parameter.
+A term is an OR over its fields, a query an AND over its terms; totals are exact. Everything the
+user typed goes in as parameters. Facets come from one GROUPING SETS pass over the matched rows
+(materialised once), the page of hits from the same set.
 
-One row per record in `search_document` (toshokan.search.models): seven tsvector columns with a GIN
-index each, so a term is an OR of index scans and a query an AND of those; PostgreSQL rechecks the
-phrase on the rows the index proposes, which makes totals exact. Facets come from one GROUPING SETS
-pass over the matched rows, the page of hits from the same materialised set.
-
-Ranking is the embedded engine's sum of fixed weights (docs/search.md, "Ranking"), written as
-one SQL expression evaluated on the matched rows only: per term, the weight of each field it
-occurs in and the extra weight when it is the field's whole value (TEXT_FIELDS), the author bonus
-(the term is the whole key of a principal creator), the marked-title bonus, the ISBN weight, the
-whole-query bonuses (the query is, or starts, the title, reading or romanised title), and a
-tie-break by the title's length in place of the embedded engine's BM25 tie-break.
-
-Limits of tsvector: positions stop at 16,383 and one lexeme keeps at most 256 positions per field,
-so a single field with more than ~16,000 characters, or one bigram repeated more than 256 times in
-one field, is not searchable beyond those points (catalogue records never come near either).
+Ranking is the embedded engine's sum of fixed weights (docs/search.md, "Ranking"), one SQL
+expression evaluated on the matched rows: for each term, the weight of each field it occurs in
+and the extra weight when it is a whole value there (TEXT_FIELDS), the author bonus (the term is
+a principal creator's whole key), the marked-title bonus, the ISBN weight; the whole-query
+bonuses (the query is, or starts, the title, reading or romanised title); and, for ties, a
+BM25-like preference for short titles in place of the embedded engine's BM25 tie-break.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +39,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
 from ..domain.documents import SearchDocument
-from ..domain.ngrams import START, bigrams
+from ..domain.ngrams import bigrams
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
+from ..models import SEPARATOR
 from .base import EngineResult, Hit
 from .tantivy_backend import (
     FACET_SIZE,
@@ -62,15 +58,13 @@ log = logging.getLogger(__name__)
 
 TABLE = "search_document"
 BUILD_TABLE = "search_document_next"
-END = "$"
-MAX_POSITION = 16383  # tsvector positions above this are clamped by PostgreSQL
 # pg_advisory_xact_lock key ("toshokan" in ASCII): writers share it, a rebuild takes it alone.
 LOCK_KEY = 0x746F73686F6B616E
-VECTOR_COLUMNS = (*TEXT_FIELDS, "title_marked")
-ARRAY_COLUMNS = ("principal", "identifiers", "branches", "available_at")
+KEY_COLUMNS = tuple(TEXT_FIELDS)  # title, reading, romaji, creator, creator_reading, creator_romaji, other
 COLUMNS = (
     "record_id",
-    *VECTOR_COLUMNS,
+    *KEY_COLUMNS,
+    "title_marked",
     "principal",
     "identifiers",
     "ndc",
@@ -82,74 +76,25 @@ COLUMNS = (
     "year",
     "sort_reading",
 )
+ARRAY_COLUMNS = ("identifiers", "branches", "available_at")
 ISBN_WEIGHT = 10.0
 # The tie-break: BM25's length factor with tf = 1, (k1 + 1) / (1 + k1 (1 - b + b len / avg_len)),
-# over the title's length in distinct lexemes, times TIE_BREAK (at most ~0.05: below any weight).
-BM25_K1, BM25_B, AVG_LEXEMES = 1.2, 0.75, 24.0
+# over the title column's length in characters, times TIE_BREAK (at most ~0.05, below any weight).
+BM25_K1, BM25_B, AVG_TITLE_CHARS = 1.2, 0.75, 40.0
 FACET_LIMIT = {**FACET_SIZE, "online": 2}
+FACET_NAMES = ("ndc", "material_type", "language", "branch", "available", "online", "decade")
+SEARCH_SETTINGS = {"jit": "off", "work_mem": "32MB"}  # see PostgresBackend._run
+_NOT_IN_KEYS = str.maketrans("", "", SEPARATOR + " ")
 
 
-# -- tsvector and tsquery literals ------------------------------------------------------------
-def quote_lexeme(lexeme: str) -> str:
-    """A lexeme as tsvector/tsquery input: in single quotes, quote doubled, backslash escaped."""
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def value_tokens(value: str) -> list[str]:
-    """^ b1 … bn c$ — the bigrams between a start marker and the last character with the end marker."""
-    if not value:
-        return []
-    return [START, *map(str.__add__, value, value[1:]), value[-1] + END]
-
-
-_POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
-
-
-def field_vector(values: Sequence[str]) -> str:
-    """The tsvector literal of one multi-valued field, every token at its own position.
-
-    A token met twice is written twice and PostgreSQL merges its positions. Match keys hold letters
-    and digits only, so quoting is needed only for values from elsewhere. (Written for speed: a
-    rebuild formats about a hundred tokens per record.)"""
-    parts: list[str] = []
-    position = 0
-    for value in values:
-        if not value:
-            continue
-        n = len(value)
-        if position + n + 1 > MAX_POSITION:
-            log.warning("search: field too long for a tsvector, values after position %s left out", position)
-            break
-        tokens = value_tokens(value)
-        if "'" in value or "\\" in value:
-            tokens = [quote_lexeme(t)[1:-1] for t in tokens]
-        parts.append(
-            "'"
-            + " '".join(map("':".join, zip(tokens, _POSITIONS[position + 1 : position + n + 2], strict=True)))
-        )
-        position += n + 1
-    return " ".join(parts)
-
-
-def phrase(tokens: Sequence[str]) -> str:
-    return " <-> ".join(quote_lexeme(t) for t in tokens)
-
-
-def contains_query(key: str) -> str:
-    """Where `key` occurs inside a value: the phrase of its bigrams; one character, a token prefix."""
-    if len(key) == 1:
-        return quote_lexeme(key) + ":*"
-    return phrase(bigrams(key))
-
-
-def exact_query(key: str) -> str:
-    """`key` is a whole value."""
-    return phrase(value_tokens(key))
-
-
-def prefix_query(key: str) -> str:
-    """A value starts with `key` (two characters or more)."""
-    return phrase(value_tokens(key)[:-1])
+# -- rows ------------------------------------------------------------------------------------
+def joined(values: Iterable[str]) -> str:
+    """A multi-valued field as one string: ␟value␟value␟ ("" when there are none). Separators
+    and spaces never occur in match keys; they are dropped from anything else, as the grams
+    function splits on spaces."""
+    kept = [v.translate(_NOT_IN_KEYS) for v in values]
+    kept = [v for v in kept if v]
+    return SEPARATOR + SEPARATOR.join(kept) + SEPARATOR if kept else ""
 
 
 def ndc_digits(ndc: str) -> str:
@@ -159,8 +104,9 @@ def ndc_digits(ndc: str) -> str:
 def to_row(doc: SearchDocument) -> tuple[Any, ...]:
     return (
         doc.id,
-        *(field_vector(getattr(doc, name)) for name in VECTOR_COLUMNS),
-        list(doc.principal),
+        *(joined(getattr(doc, name)) for name in KEY_COLUMNS),
+        joined(doc.title_marked),
+        joined(doc.principal),
         list(doc.identifiers),
         ndc_digits(doc.ndc),
         doc.material_type or "book",
@@ -182,15 +128,21 @@ class Sql:
     params: list[Any] = field(default_factory=list)
 
 
-def _any(parts: list[Sql], joiner: str, empty: str) -> Sql:
+def _join(parts: list[Sql], joiner: str, empty: str) -> Sql:
     if not parts:
         return Sql(empty)
     return Sql("(" + joiner.join(p.text for p in parts) + ")", [x for p in parts for x in p.params])
 
 
-def _tie_break() -> str:
-    damped = f"{BM25_K1 + 1} / (1 + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * length(title) / {AVG_LEXEMES}))"
-    return f"{TIE_BREAK} * {damped}"
+def grams_sql(column: str) -> str:
+    """The indexed expression of a key column (migration 0002): the same text, or no index."""
+    function = "toshokan_search_bigrams" if column in ROMAJI_FIELDS else "toshokan_search_grams"
+    return f"{function}({column})"
+
+
+def needed_grams(key: str) -> list[str]:
+    """The grams a field must have for `key` to occur in it: its character, or its bigrams."""
+    return [key] if len(key) == 1 else sorted(set(bigrams(key)))
 
 
 @dataclass(frozen=True)
@@ -214,11 +166,30 @@ def term_clauses(term: Term) -> list[Clause]:
 
 
 def match_sql(term: Term) -> Sql:
-    """Where a term matches: an OR over the fields (each a GIN index scan), or the ISBN."""
-    parts = [Sql(f"{c.column} @@ %s::tsquery", [contains_query(c.key)]) for c in term_clauses(term)]
-    if term.isbn:
-        parts.append(Sql("identifiers @> %s::text[]", [[f"isbn:{term.isbn}"]]))
-    return _any(parts, " OR ", "FALSE")
+    """Where a term matches: some field has its grams (by index) AND some field has the term.
+
+    Two ORs rather than one OR of pairs, so that PostgreSQL rechecks rows with strpos only and
+    never recomputes their grams; equivalent, since a field that has the term has its grams.
+    Keys of one or two characters are settled by the grams alone."""
+    clauses = term_clauses(term)
+    isbn = [Sql("identifiers @> %s::text[]", [[f"isbn:{term.isbn}"]])] if term.isbn else []
+    indexed = _join(
+        [Sql(f"{grams_sql(c.column)} @> %s::text[]", [needed_grams(c.key)]) for c in clauses] + isbn,
+        " OR ",
+        "FALSE",
+    )
+    if all(len(c.key) <= 2 for c in clauses):
+        return indexed
+    exact = _join([Sql(f"strpos({c.column}, %s) > 0", [c.key]) for c in clauses] + isbn, " OR ", "FALSE")
+    return _join([indexed, exact], " AND ", "TRUE")
+
+
+def _whole(key: str) -> str:
+    return SEPARATOR + key + SEPARATOR
+
+
+def _starts(key: str) -> str:
+    return SEPARATOR + key
 
 
 def score_sql(query: ParsedQuery) -> Sql:
@@ -229,28 +200,23 @@ def score_sql(query: ParsedQuery) -> Sql:
         for c in term_clauses(term):
             parts.append(
                 Sql(
-                    f"CASE WHEN {c.column} @@ %s::tsquery THEN {c.contains}"
-                    f" + CASE WHEN {c.column} @@ %s::tsquery THEN {c.whole} ELSE 0 END ELSE 0 END",
-                    [contains_query(c.key), exact_query(c.key)],
+                    f"CASE WHEN strpos({c.column}, %s) > 0 THEN {c.contains}"
+                    f" + CASE WHEN strpos({c.column}, %s) > 0 THEN {c.whole} ELSE 0 END ELSE 0 END",
+                    [c.key, _whole(c.key)],
                 )
             )
         if len(term.key) >= 2:
+            damped = f"{BM25_K1 + 1} / (1 + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * length(title) / {AVG_TITLE_CHARS}))"
             parts.append(
-                Sql(
-                    f"CASE WHEN title @@ %s::tsquery THEN {_tie_break()} ELSE 0 END",
-                    [contains_query(term.key)],
-                )
+                Sql(f"CASE WHEN strpos(title, %s) > 0 THEN {TIE_BREAK} * {damped} ELSE 0 END", [term.key])
             )
         for key in sorted({term.key, term.romaji} - {""}):
             parts.append(
-                Sql(f"CASE WHEN principal @> %s::text[] THEN {PRINCIPAL_WEIGHT} ELSE 0 END", [[key]])
+                Sql(f"CASE WHEN strpos(principal, %s) > 0 THEN {PRINCIPAL_WEIGHT} ELSE 0 END", [_whole(key)])
             )
         if term.marked:
             parts.append(
-                Sql(
-                    f"CASE WHEN title_marked @@ %s::tsquery THEN {MARKED_WEIGHT} ELSE 0 END",
-                    [contains_query(term.marked)],
-                )
+                Sql(f"CASE WHEN strpos(title_marked, %s) > 0 THEN {MARKED_WEIGHT} ELSE 0 END", [term.marked])
             )
         if term.isbn:
             parts.append(
@@ -259,9 +225,9 @@ def score_sql(query: ParsedQuery) -> Sql:
                     [[f"isbn:{term.isbn}"]],
                 )
             )
-    for column, tsquery, weight in _bonus(query):
-        parts.append(Sql(f"CASE WHEN {column} @@ %s::tsquery THEN {weight} ELSE 0 END", [tsquery]))
-    return _any(parts, " + ", "0")
+    for column, needle, weight in _bonus(query):
+        parts.append(Sql(f"CASE WHEN strpos({column}, %s) > 0 THEN {weight} ELSE 0 END", [needle]))
+    return _join(parts, " + ", "0")
 
 
 def _bonus(query: ParsedQuery) -> list[tuple[str, str, float]]:
@@ -269,14 +235,14 @@ def _bonus(query: ParsedQuery) -> list[tuple[str, str, float]]:
     out: list[tuple[str, str, float]] = []
     if len(query.terms) > 1 and len(query.whole_key) >= 2:
         for name, weight in (("title", 6.0), ("reading", 4.0)):
-            out.append((name, exact_query(query.whole_key), weight))
-            out.append((name, prefix_query(query.whole_key), weight / 2))
+            out.append((name, _whole(query.whole_key), weight))
+            out.append((name, _starts(query.whole_key), weight / 2))
     if query.whole_romaji and len(query.whole_romaji) >= 2:
-        out.append(("romaji", exact_query(query.whole_romaji), 4.0))
-        out.append(("romaji", prefix_query(query.whole_romaji), 2.0))
+        out.append(("romaji", _whole(query.whole_romaji), 4.0))
+        out.append(("romaji", _starts(query.whole_romaji), 2.0))
     if len(query.terms) == 1 and len(query.whole_key) >= 2:
-        out.append(("title", prefix_query(query.whole_key), 2.0))
-        out.append(("reading", prefix_query(query.whole_key), 1.5))
+        out.append(("title", _starts(query.whole_key), 2.0))
+        out.append(("reading", _starts(query.whole_key), 1.5))
     return out
 
 
@@ -285,7 +251,7 @@ def filter_sql(request: SearchRequest) -> list[Sql]:
     out: list[Sql] = []
     ndc = [d for d in (ndc_digits(v) for v in f.ndc) if d]
     if ndc:
-        out.append(_any([Sql("starts_with(ndc, %s)", [d]) for d in ndc], " OR ", "TRUE"))
+        out.append(_join([Sql("starts_with(ndc, %s)", [d]) for d in ndc], " OR ", "TRUE"))
     for column, values in (("material_type", f.material_type), ("language", f.language)):
         wanted = [v for v in values if v]
         if wanted:
@@ -313,25 +279,19 @@ ORDER_BY = {
     Sort.YEAR_DESC: "year DESC NULLS LAST, record_id",
     Sort.YEAR_ASC: "year ASC NULLS LAST, record_id",
 }
+# Facets in one pass over the matched rows with two hash tables, not one per facet: the scalar
+# facets grouped together and the two branch lists together; Python adds the groups up per facet
+# value (a few thousand groups at most, and it costs half the time of seven grouping sets).
 FACET_SELECT = """
 SELECT GROUPING(ndc1, material_type, language, online, decade, branches, available_at) AS g,
        count(*) AS n, ndc1, material_type, language, online, decade, branches, available_at
 FROM (SELECT left(ndc, 1) AS ndc1, material_type, language, online,
-             (floor(year / 10.0) * 10)::int AS decade, branches, available_at FROM matched) s
-GROUP BY GROUPING SETS ((ndc1), (material_type), (language), (online), (decade), (branches),
-                       (available_at), ())
+             year - (year %% 10 + 10) %% 10 AS decade, branches, available_at FROM matched) s
+GROUP BY GROUPING SETS ((ndc1, material_type, language, online, decade), (branches, available_at))
 """
-# The bit GROUPING() leaves clear for the one column a grouping set keeps (the first column is the
-# highest bit); all set means the grand total.
-_FACET_BITS = {
-    "ndc": 64,
-    "material_type": 32,
-    "language": 16,
-    "online": 8,
-    "decade": 4,
-    "branch": 2,
-    "available": 1,
-}
+# GROUPING() sets a bit for each column a grouping set leaves out, the first column highest.
+_SCALAR_SET, _BRANCH_SET = 0b0000011, 0b1111100
+_NO_FACET = "NULL::int, NULL::text, NULL::text, NULL::text, NULL::bool, NULL::int, NULL::text[], NULL::text[]"
 
 
 def search_sql(query: ParsedQuery, request: SearchRequest) -> tuple[str, list[Any], Sort]:
@@ -341,7 +301,7 @@ def search_sql(query: ParsedQuery, request: SearchRequest) -> tuple[str, list[An
     if sort is Sort.RELEVANCE and not query.terms:
         sort = Sort.READING
     conditions = [match_sql(t) for t in query.terms] + filter_sql(request)
-    where = _any(conditions, " AND ", "TRUE")
+    where = _join(conditions, " AND ", "TRUE")
     score = score_sql(query) if sort is Sort.RELEVANCE else Sql("0")
     params: list[Any] = [*score.params, *where.params]
     order = ORDER_BY[sort]
@@ -368,36 +328,32 @@ def search_sql(query: ParsedQuery, request: SearchRequest) -> tuple[str, list[An
     return sql, params, sort
 
 
-_NO_FACET = "NULL::int, NULL::text, NULL::text, NULL::text, NULL::bool, NULL::int, NULL::text[], NULL::text[]"
-
-
 def read_result(rows: Iterable[Sequence[Any]], request: SearchRequest, sort: Sort) -> EngineResult:
     hits: list[tuple[int, Hit]] = []
     total = 0
-    counts: dict[str, dict[str, int]] = {name: {} for name in _FACET_BITS}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_NAMES}
     for kind, rank, number, score, g, ndc1, material, language, online, decade, branches, available in rows:
         if kind == "hit":
             hits.append((rank, Hit(id=int(number), score=float(score) if sort is Sort.RELEVANCE else 0.0)))
-        elif kind == "total" or g == 127:
+        elif kind == "total":
             total = int(number)
-        else:
+        elif g == _SCALAR_SET:
             n = int(number)
-            if g == 127 - _FACET_BITS["ndc"] and ndc1:
-                counts["ndc"][ndc1] = n
-            elif g == 127 - _FACET_BITS["material_type"]:
-                counts["material_type"][material] = n
-            elif g == 127 - _FACET_BITS["language"] and language:
-                counts["language"][language] = n
-            elif g == 127 - _FACET_BITS["online"]:
-                counts["online"]["1" if online else "0"] = n
-            elif g == 127 - _FACET_BITS["decade"] and decade is not None:
-                counts["decade"][str(decade)] = n
-            elif g == 127 - _FACET_BITS["branch"]:
-                for code in branches:
-                    counts["branch"][code] = counts["branch"].get(code, 0) + n
-            elif g == 127 - _FACET_BITS["available"]:
-                for code in available:
-                    counts["available"][code] = counts["available"].get(code, 0) + n
+            total += n  # every matched row is in exactly one group of each set
+            if ndc1:
+                counts["ndc"][ndc1] += n
+            counts["material_type"][material] += n
+            if language:
+                counts["language"][language] += n
+            counts["online"]["1" if online else "0"] += n
+            if decade is not None:
+                counts["decade"][str(decade)] += n
+        elif g == _BRANCH_SET:
+            n = int(number)
+            for code in branches:
+                counts["branch"][code] += n
+            for code in available:
+                counts["available"][code] += n
     facets: dict[str, dict[str, int]] = {}
     if request.facets:
         for name, buckets in counts.items():
@@ -430,7 +386,7 @@ class PostgresBackend:
         if not rows:
             return
         columns = ", ".join(COLUMNS)
-        values = ", ".join(f"%s::{_cast(c)}" if _cast(c) else "%s" for c in COLUMNS)
+        values = ", ".join("%s::text[]" if c in ARRAY_COLUMNS else "%s" for c in COLUMNS)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
         sql = f"INSERT INTO {TABLE} ({columns}) VALUES ({values}) ON CONFLICT (record_id) DO UPDATE SET {updates}"
         with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
@@ -448,8 +404,10 @@ class PostgresBackend:
     def rebuild(
         self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
     ) -> None:
-        """Load a fresh table, index it, and swap it in: searches read the old table until the swap
-        commits, and index/delete calls made meanwhile wait and then apply to the new one."""
+        """Load a fresh table, index it, and swap it in, in one transaction: searches read the old
+        table until the swap commits, and index/delete calls made meanwhile wait for it and then
+        apply to the new one. The new table gets the live table's indexes, whatever they are."""
+        started = time.monotonic()
         with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -468,6 +426,7 @@ class PostgresBackend:
                         batch = 0
             if on_progress and batch:
                 on_progress(batch)
+            loaded = time.monotonic()
             cursor.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
                 " AND tablename = %s AND indexname <> %s",
@@ -480,11 +439,19 @@ class PostgresBackend:
             for name, definition in indexes:
                 cursor.execute(_retarget_index(definition, name))
             cursor.execute(f"ANALYZE {BUILD_TABLE}")
+            indexed = time.monotonic()
             cursor.execute(f"DROP TABLE {TABLE}")
             cursor.execute(f"ALTER TABLE {BUILD_TABLE} RENAME TO {TABLE}")
             cursor.execute(f"ALTER TABLE {TABLE} RENAME CONSTRAINT {BUILD_TABLE}_pkey TO {TABLE}_pkey")
             for name, _ in indexes:
                 cursor.execute(f"ALTER INDEX {name}__next RENAME TO {name}")
+        log.info(
+            "search: rebuilt %s: rows loaded in %.1f s, indexed in %.1f s, swapped in %.1f s",
+            TABLE,
+            loaded - started,
+            indexed - loaded,
+            time.monotonic() - indexed,
+        )
 
     def clear(self) -> None:
         with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
@@ -499,29 +466,38 @@ class PostgresBackend:
     # -- reads -----------------------------------------------------------------------------------
     def search(self, query: ParsedQuery, request: SearchRequest) -> EngineResult:
         sql, params, sort = search_sql(query, request)
-        with self._connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return read_result(rows, request, sort)
+        return read_result(self._run(sql, params, has_terms=bool(query.terms)), request, sort)
 
     def explain(self, query: ParsedQuery, request: SearchRequest) -> str:
         """PostgreSQL's plan for this search, with timings (for tuning and docs/search-backends.md)."""
         sql, params, _ = search_sql(query, request)
-        with self._connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            return "\n".join(row[0] for row in cursor.fetchall())
+        rows = self._run("EXPLAIN (ANALYZE, BUFFERS) " + sql, params, has_terms=bool(query.terms))
+        return "\n".join(row[0] for row in rows)
 
+    def _run(self, sql: str, params: list[Any], *, has_terms: bool) -> list[Any]:
+        """Run a search with the planner settings it needs, in a transaction (or savepoint) of its
+        own that is rolled back, so that the settings end with it and never leak into the caller's.
 
-def _cast(column: str) -> str:
-    if column in VECTOR_COLUMNS:
-        return "tsvector"
-    if column in ARRAY_COLUMNS:
-        return "text[]"
-    return ""
+        - enable_seqscan off when the query has terms: every term has an index path, and a scan of
+          the whole table would compute the grams of every row (the planner cannot know how dear
+          that is when a common character matches most of the catalogue);
+        - work_mem large enough that the bitmap of a broad match stays exact (a lossy bitmap would
+          recompute grams to recheck) and the matched rows stay in memory;
+        - no JIT: compiling costs more than any of these queries saves."""
+        settings = {**SEARCH_SETTINGS, **({"enable_seqscan": "off"} if has_terms else {})}
+        with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+                [x for item in settings.items() for x in item],
+            )
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            transaction.set_rollback(True, using=self.using)
+        return rows
 
 
 def _copy_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """COPY's text format takes arrays as their literal; tsvectors already are text."""
+    """COPY's text format takes arrays as their literal."""
     return tuple(_array_literal(v) if isinstance(v, list) else v for v in row)
 
 

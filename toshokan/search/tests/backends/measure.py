@@ -103,7 +103,9 @@ def main() -> None:
         for name, backend in backends.items():
             started = time.monotonic()
             backend.rebuild(iter(docs))
-            print(f"build {name}: {time.monotonic() - started:.1f} s, {backend.count()} documents")
+            print(
+                f"build {name}: {time.monotonic() - started:.1f} s, {backend.count()} documents", flush=True
+            )
         del docs
 
     queries = make_queries(args.queries)
