@@ -32,12 +32,27 @@ def test_search_returns_the_contract_shape(client, catalogue):
     data = client.get("/api/v1/search", {"q": "こころ"}).json()
     assert data["total"] == 1
     hit = data["results"][0]
-    assert {"id", "title", "title_reading", "creators", "identifiers", "ndc", "year", "availability"} <= hit.keys()
+    assert {
+        "id",
+        "title",
+        "title_reading",
+        "creators",
+        "identifiers",
+        "ndc",
+        "year",
+        "availability",
+    } <= hit.keys()
     assert hit["title"] == "こころ"
     assert hit["identifiers"]["aozora"] == "000773"
     assert hit["identifiers"]["isbn"] == "9784003101117"
     assert hit["creators"] == [
-        {"name": "夏目漱石", "reading": "なつめ そうせき", "romanized": "Natsume Soseki", "role": "author", "role_label": "著者"}
+        {
+            "name": "夏目漱石",
+            "reading": "なつめ そうせき",
+            "romanized": "Natsume Soseki",
+            "role": "author",
+            "role_label": "著者",
+        }
     ]
     assert hit["availability"] == {"copies": 2, "available": 1, "status": "available", "online": False}
 
