@@ -247,14 +247,34 @@ def _insert(
     *,
     returning: str | None = None,
 ) -> dict[Any, int]:
-    """INSERT `rows` (values for `fields`, in order); with `returning`, {that column's value: id}."""
+    """INSERT `rows` (values for `fields`, in order); with `returning`, {that column's value: id}.
+
+    SQLite takes many rows a statement. PostgreSQL takes them through COPY, with ids drawn from
+    the table's sequence beforehand when they are wanted: psycopg binds parameters on the client
+    and parsing a statement with thousands of them costs more than the database's own work.
+    """
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(_column(model, name) for name in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(500, 30_000 // len(fields)))  # SQLite takes 32,766 parameters
-    tail = f" RETURNING {_column(model, returning)}, {_column(model, 'id')}" if returning else ""
     out: dict[Any, int] = {}
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, len(rows)],
+                )
+                ids = [pk for (pk,) in cursor.fetchall()]
+                key = list(fields).index(returning)
+                out = {row[key]: pk for pk, row in zip(ids, rows, strict=True)}
+                rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+                names = f"{_column(model, 'id')}, {names}"
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return out
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        tail = f" RETURNING {_column(model, returning)}, {_column(model, 'id')}" if returning else ""
+        per_statement = max(1, min(500, 30_000 // len(fields)))  # SQLite takes 32,766 parameters
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))}{tail}"
