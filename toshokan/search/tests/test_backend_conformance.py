@@ -368,6 +368,15 @@ def test_a_title_that_starts_with_the_term_ranks_above_one_that_contains_it(back
     assert ids(search(backend, "銀河鉄道")) == [2, 1]
 
 
+def test_a_title_with_the_marks_typed_ranks_above_the_same_letters_without_them(
+    backend: SearchBackend,
+) -> None:
+    load(backend, rec(1, "白き夢"), rec(2, "「白き夢」"), rec(3, "白き夢の話"))
+    result = search(backend, "「白き夢」")
+    assert result.total == 3
+    assert ids(result)[0] == 2
+
+
 # -- facets ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("q", ["", "東京", "こころ", "漱石", "の", "猫", "nothing-matches-this"])
 def test_facets_count_the_whole_match_set(backend: SearchBackend, docs: list[SearchDocument], q: str) -> None:

@@ -1,0 +1,105 @@
+"""What only the PostgreSQL backend has: its table, its indexes and its transactions.
+
+Matching, counting, ranking and facets are in test_backend_conformance.py, shared with Tantivy.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+
+from toshokan.catalog.domain.snapshots import RecordSource
+from toshokan.search.backends.postgres_backend import PostgresBackend, joined
+from toshokan.search.domain.documents import SearchDocument, build_document
+from toshokan.search.domain.query import SearchRequest, parse_query
+
+pytestmark = pytest.mark.django_db
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs a PostgreSQL test database (DATABASE_URL=postgres://…)"
+)
+
+
+def test_it_refuses_a_database_that_is_not_postgresql() -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("the test database is PostgreSQL")
+    with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
+        PostgresBackend()
+
+
+def test_values_are_kept_apart_by_separators() -> None:
+    assert joined(["東京", "", "京都"]) == "\x1f東京\x1f京都\x1f"
+    assert joined([]) == ""
+    # Nothing else may carry the separator or a space (the grams function splits on spaces).
+    assert joined(["a b\x1fc"]) == "\x1fabc\x1f"
+
+
+def indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_document'")
+        return dict(cursor.fetchall())
+
+
+def plan(backend: PostgresBackend, q: str) -> str:
+    return backend.explain(parse_query(q), SearchRequest(q=q))
+
+
+@on_postgres
+def test_rebuild_keeps_every_index_of_the_table() -> None:
+    backend = PostgresBackend()
+    before = indexes()
+    assert "search_document_title_grams" in before
+    backend.rebuild(iter([build_document(RecordSource(id=1, title="吾輩は猫である"))]))
+    assert indexes() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT collation_name FROM information_schema.columns"
+            " WHERE table_name = 'search_document' AND column_name IN ('title', 'sort_reading')"
+        )
+        assert {row[0] for row in cursor.fetchall()} == {"C"}
+
+
+@on_postgres
+def test_terms_are_found_through_the_gram_indexes() -> None:
+    backend = PostgresBackend()
+    backend.rebuild(iter([build_document(RecordSource(id=i, title=f"東京都の歴史{i}")) for i in range(50)]))
+    assert "Bitmap Index Scan on search_document_title_grams" in plan(backend, "東京都")
+    assert "Bitmap Index Scan on search_document_title_grams" in plan(backend, "猫")
+
+
+@on_postgres
+def test_the_planner_settings_end_with_the_search() -> None:
+    backend = PostgresBackend()
+    backend.index([build_document(RecordSource(id=1, title="こころ"))])
+
+    def settings() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), current_setting('jit'), current_setting('work_mem')"
+            )
+            return list(cursor.fetchone())
+
+    with transaction.atomic():
+        before = settings()
+        assert backend.search(parse_query("こころ"), SearchRequest(q="こころ")).total == 1
+        assert settings() == before
+        # The search's own savepoint was rolled back; the caller's writes are still there.
+        assert backend.count() == 1
+
+
+@on_postgres
+def test_quotes_backslashes_and_percent_signs_are_data() -> None:
+    backend = PostgresBackend()
+    odd = 'it\'s 100% \\ "x"'
+    backend.index(
+        [
+            SearchDocument(
+                id=1, title=["its100x"], title_marked=[odd], principal=[odd], identifiers=["isbn:" + odd]
+            )
+        ]
+    )
+    assert backend.search(parse_query("its100"), SearchRequest(q="its100")).total == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title_marked, identifiers FROM search_document WHERE record_id = 1")
+        assert cursor.fetchone() == (f"\x1f{odd.replace(' ', '')}\x1f", ["isbn:" + odd])
