@@ -83,7 +83,7 @@ ISBN_WEIGHT = 10.0
 BM25_K1, BM25_B, AVG_TITLE_CHARS = 1.2, 0.75, 40.0
 FACET_LIMIT = {**FACET_SIZE, "online": 2}
 FACET_NAMES = ("ndc", "material_type", "language", "branch", "available", "online", "decade")
-SEARCH_SETTINGS = {"jit": "off", "work_mem": "32MB"}  # see PostgresBackend._run
+SEARCH_SETTINGS = {"jit": "off", "work_mem": "32MB", "max_parallel_workers_per_gather": "0"}  # see _run
 _NOT_IN_KEYS = str.maketrans("", "", SEPARATOR + " ")
 
 
@@ -184,6 +184,11 @@ def match_sql(term: Term) -> Sql:
     return _join([indexed, exact], " AND ", "TRUE")
 
 
+def _f(x: float) -> str:
+    """A constant as float8 (a bare 3.0 would be numeric, and the score slow to add up)."""
+    return f"{float(x)!r}::float8"
+
+
 def _whole(key: str) -> str:
     return SEPARATOR + key + SEPARATOR
 
@@ -200,34 +205,43 @@ def score_sql(query: ParsedQuery) -> Sql:
         for c in term_clauses(term):
             parts.append(
                 Sql(
-                    f"CASE WHEN strpos({c.column}, %s) > 0 THEN {c.contains}"
-                    f" + CASE WHEN strpos({c.column}, %s) > 0 THEN {c.whole} ELSE 0 END ELSE 0 END",
+                    f"CASE WHEN strpos({c.column}, %s) > 0 THEN {_f(c.contains)}"
+                    f" + CASE WHEN strpos({c.column}, %s) > 0 THEN {_f(c.whole)} ELSE 0 END ELSE 0 END",
                     [c.key, _whole(c.key)],
                 )
             )
         if len(term.key) >= 2:
-            damped = f"{BM25_K1 + 1} / (1 + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * length(title) / {AVG_TITLE_CHARS}))"
+            damped = (
+                f"{_f(BM25_K1 + 1)} / (1 + {_f(BM25_K1)} * ({_f(1 - BM25_B)}"
+                f" + {_f(BM25_B / AVG_TITLE_CHARS)} * length(title)))"
+            )
             parts.append(
-                Sql(f"CASE WHEN strpos(title, %s) > 0 THEN {TIE_BREAK} * {damped} ELSE 0 END", [term.key])
+                Sql(f"CASE WHEN strpos(title, %s) > 0 THEN {_f(TIE_BREAK)} * {damped} ELSE 0 END", [term.key])
             )
         for key in sorted({term.key, term.romaji} - {""}):
             parts.append(
-                Sql(f"CASE WHEN strpos(principal, %s) > 0 THEN {PRINCIPAL_WEIGHT} ELSE 0 END", [_whole(key)])
+                Sql(
+                    f"CASE WHEN strpos(principal, %s) > 0 THEN {_f(PRINCIPAL_WEIGHT)} ELSE 0 END",
+                    [_whole(key)],
+                )
             )
         if term.marked:
             parts.append(
-                Sql(f"CASE WHEN strpos(title_marked, %s) > 0 THEN {MARKED_WEIGHT} ELSE 0 END", [term.marked])
+                Sql(
+                    f"CASE WHEN strpos(title_marked, %s) > 0 THEN {_f(MARKED_WEIGHT)} ELSE 0 END",
+                    [term.marked],
+                )
             )
         if term.isbn:
             parts.append(
                 Sql(
-                    f"CASE WHEN identifiers @> %s::text[] THEN {ISBN_WEIGHT} ELSE 0 END",
+                    f"CASE WHEN identifiers @> %s::text[] THEN {_f(ISBN_WEIGHT)} ELSE 0 END",
                     [[f"isbn:{term.isbn}"]],
                 )
             )
     for column, needle, weight in _bonus(query):
-        parts.append(Sql(f"CASE WHEN strpos({column}, %s) > 0 THEN {weight} ELSE 0 END", [needle]))
-    return _join(parts, " + ", "0")
+        parts.append(Sql(f"CASE WHEN strpos({column}, %s) > 0 THEN {_f(weight)} ELSE 0 END", [needle]))
+    return _join(parts, " + ", "0::float8")
 
 
 def _bonus(query: ParsedQuery) -> list[tuple[str, str, float]]:
@@ -302,7 +316,7 @@ def search_sql(query: ParsedQuery, request: SearchRequest) -> tuple[str, list[An
         sort = Sort.READING
     conditions = [match_sql(t) for t in query.terms] + filter_sql(request)
     where = _join(conditions, " AND ", "TRUE")
-    score = score_sql(query) if sort is Sort.RELEVANCE else Sql("0")
+    score = score_sql(query) if sort is Sort.RELEVANCE else Sql("0::float8")
     params: list[Any] = [*score.params, *where.params]
     order = ORDER_BY[sort]
     parts = []
@@ -483,7 +497,10 @@ class PostgresBackend:
           that is when a common character matches most of the catalogue);
         - work_mem large enough that the bitmap of a broad match stays exact (a lossy bitmap would
           recompute grams to recheck) and the matched rows stay in memory;
-        - no JIT: compiling costs more than any of these queries saves."""
+        - no JIT: compiling costs more than any of these queries saves;
+        - no parallel workers: passing tens of thousands of matched rows through Gather cost more
+          than the workers saved (measured on two cores), and one query per core serves many
+          readers better."""
         settings = {**SEARCH_SETTINGS, **({"enable_seqscan": "off"} if has_terms else {})}
         with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
             cursor.execute(
