@@ -3,7 +3,9 @@
 Imports go through `import_records`: batches of records, each batch one transaction, matched to
 existing records by (source, source_key) so that a second import of a file updates what the first
 made. A batch either lands whole or not at all, so an import killed part-way (even by SIGKILL)
-leaves no half-written record and can simply be run again.
+leaves no half-written record and can simply be run again. What a record becomes is worked out
+without the database (`prepare_record`, which a bulk import runs in its reading process), and
+the rows go in through the cursor, many at a time (docs/import-export.md, "Speed").
 """
 
 from __future__ import annotations
