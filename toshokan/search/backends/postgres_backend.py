@@ -508,7 +508,7 @@ class PostgresBackend:
                 [x for item in settings.items() for x in item],
             )
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            rows: list[Any] = cursor.fetchall()
             transaction.set_rollback(True, using=self.using)
         return rows
 

@@ -62,7 +62,8 @@ def load(backend: SearchBackend, *sources: RecordSource) -> list[SearchDocument]
 
 def search(backend: SearchBackend, q: str = "", **options: object) -> EngineResult:
     filters = options.pop("filters", Filters())
-    request = SearchRequest(q=q, filters=filters, limit=int(options.pop("limit", 100)), **options)  # type: ignore[arg-type]
+    limit = options.pop("limit", 100)
+    request = SearchRequest(q=q, filters=filters, limit=limit, **options)  # type: ignore[arg-type]
     return backend.search(parse_query(q), request)
 
 

@@ -129,11 +129,11 @@ def cached_documents(n: int, *, seed: int = 7, cache_dir: Path | None = None) ->
     shape = hashlib.sha1(",".join(f.name for f in fields(SearchDocument)).encode()).hexdigest()[:8]
     path = cache_dir / f"corpus-{n}-{seed}-{shape}-k{KEYS_VERSION}.pickle"
     if path.exists():
-        with open(path, "rb") as f:
-            return pickle.load(f)
+        with open(path, "rb") as cached:
+            return list(pickle.load(cached))
     docs = list(documents(n, seed=seed))
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(docs, f, protocol=pickle.HIGHEST_PROTOCOL)
+    with open(tmp, "wb") as out:
+        pickle.dump(docs, out, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.rename(path)
     return docs

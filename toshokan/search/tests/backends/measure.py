@@ -83,11 +83,12 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from toshokan.search.backends.base import SearchBackend
     from toshokan.search.domain.query import SearchRequest, parse_query
 
     from .corpus import cached_documents
 
-    backends = {}
+    backends: dict[str, SearchBackend] = {}
     for name in args.backends.split(","):
         if name == "tantivy":
             from toshokan.search.backends.tantivy_backend import TantivyBackend
