@@ -184,7 +184,7 @@ def read_in_worker(
         name=f"read {name}",
         daemon=True,
     )
-    process.start()
+    process.start()  # (multiprocessing flushes the standard streams before it forks)
     finished = False
     try:
         while True:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -17,7 +20,7 @@ from toshokan.catalog.domain.records import BibRecord, CreatorEntry, ImportProbl
 from toshokan.catalog.importers.registry import READERS, read_in_worker
 from toshokan.catalog.models import Creator, Record
 from toshokan.catalog.tests import factories
-from toshokan.catalog.tests.paths import MARC_DIR
+from toshokan.catalog.tests.paths import MARC_DIR, REPO
 from toshokan.core import hooks
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +185,25 @@ def test_a_reader_left_half_way_is_stopped():
     assert isinstance(next(items), BibRecord)
     items.close()  # as when storing a batch fails: the reading process must not linger
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("read ")]
+
+
+@pytest.mark.slow
+def test_importing_two_files_reports_each_once(tmp_path):
+    """The reading process is forked while this one's output may still be buffered (a pipe)."""
+    # a SQLite file under tmp_path; standard output buffered, as it is by default into a pipe
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONUNBUFFERED")}
+    env.update({"TOSHOKAN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    manage = [sys.executable, str(REPO / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO, timeout=300)
+    japanese = MARC_DIR / "japanese" / "japanese_880_records.mrc"
+    done = subprocess.run(
+        [*manage, "import_catalog", str(UVA_200), str(japanese), "--no-progress"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(UVA_200), str(japanese)]
