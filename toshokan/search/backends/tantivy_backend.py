@@ -28,7 +28,7 @@ from ..domain.ngrams import END, START, bigrams, unigram_tokens, value_tokens
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
 from .base import EngineResult, Hit
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _index_version() -> str:
@@ -68,6 +68,11 @@ def _schema() -> tantivy.Schema:
         b.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     for name in UNIGRAM_FIELDS:
         b.add_text_field(f"{name}_u", tokenizer_name="whitespace", index_option="freq")
+    # Each value's whole key as one term: "the term is the whole value" is a term lookup here. As a
+    # phrase between the ^ and $ markers it cost a walk of those markers' postings (every record
+    # has them) and doubled p95 at a million records (docs/benchmarks.md).
+    for name in TEXT_FIELDS:
+        b.add_text_field(f"{name}_whole", tokenizer_name="raw", index_option="basic")
     b.add_text_field("title_marked", tokenizer_name="whitespace", index_option="position")
     b.add_text_field("principal", tokenizer_name="raw", index_option="basic")
     b.add_text_field("ident", tokenizer_name="raw", index_option="basic")
@@ -89,6 +94,7 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         values = getattr(doc, name)
         if values:
             fields[name] = value_tokens(values)
+            fields[f"{name}_whole"] = values
     for name in UNIGRAM_FIELDS:
         values = getattr(doc, name)
         if values:
@@ -232,6 +238,10 @@ class TantivyBackend:
     def _boost(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.boost_query(query, weight)
 
+    def _whole(self, field: str, key: str) -> tantivy.Query:
+        """Records with a value in `field` that is exactly `key`."""
+        return tantivy.Query.term_query(self._schema, f"{field}_whole", key)
+
     def _weight(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.const_score_query(query, weight)
 
@@ -243,21 +253,21 @@ class TantivyBackend:
                 for name in UNIGRAM_FIELDS:
                     contains, whole = TEXT_FIELDS[name]
                     clauses.append(self._weight(self._phrase(f"{name}_u", [term.key]), contains))
-                    clauses.append(self._weight(self._phrase(name, [START, term.key, END]), whole))
+                    clauses.append(self._weight(self._whole(name, term.key), whole))
             else:
                 grams = bigrams(term.key)
                 for name in SURFACE_FIELDS:
                     contains, whole = TEXT_FIELDS[name]
                     clauses.append(self._weight(self._phrase(name, grams), contains))
                     # A value that is exactly this term ranks above one that merely contains it.
-                    clauses.append(self._weight(self._phrase(name, [START, *grams, END]), whole))
+                    clauses.append(self._weight(self._whole(name, term.key), whole))
                 clauses.append(self._boost(self._phrase("title", grams), TIE_BREAK))
         if term.romaji and len(term.romaji) >= 2:
             grams = bigrams(term.romaji)
             for name in ROMAJI_FIELDS:
                 contains, whole = TEXT_FIELDS[name]
                 clauses.append(self._weight(self._phrase(name, grams), contains))
-                clauses.append(self._weight(self._phrase(name, [START, *grams, END]), whole))
+                clauses.append(self._weight(self._whole(name, term.romaji), whole))
         if term.isbn:
             clauses.append(
                 self._weight(tantivy.Query.term_query(self._schema, "ident", f"isbn:{term.isbn}"), 10.0)
