@@ -27,6 +27,7 @@ BM25-like preference for short titles in place of the embedded engine's BM25 tie
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -77,6 +78,7 @@ COLUMNS = (
     "sort_reading",
 )
 ARRAY_COLUMNS = ("identifiers", "branches", "available_at")
+COPY_BATCH = 1000  # documents per COPY in a rebuild (and per progress report)
 ISBN_WEIGHT = 10.0
 # The tie-break: BM25's length factor with tf = 1, (k1 + 1) / (1 + k1 (1 - b + b len / avg_len)),
 # over the title column's length in characters, times TIE_BREAK (at most ~0.05, below any weight).
@@ -430,16 +432,16 @@ class PostgresBackend:
                 f"CREATE TABLE {BUILD_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING STORAGE"
                 " INCLUDING COMPRESSION)"
             )
-            batch = 0
-            with cursor.cursor.copy(f"COPY {BUILD_TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for doc in documents:
-                    copy.write_row(_copy_row(to_row(doc)))
-                    batch += 1
-                    if on_progress and batch == 1000:
-                        on_progress(batch)
-                        batch = 0
-            if on_progress and batch:
-                on_progress(batch)
+            # One COPY per batch, the batch taken from `documents` before its COPY starts: the
+            # documents are usually read from this same connection (the catalogue), which cannot
+            # run a query while a COPY is open on it.
+            rows = (_copy_row(to_row(doc)) for doc in documents)
+            while batch := list(itertools.islice(rows, COPY_BATCH)):
+                with cursor.cursor.copy(f"COPY {BUILD_TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+                if on_progress:
+                    on_progress(len(batch))
             loaded = time.monotonic()
             cursor.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"

@@ -5,6 +5,8 @@ Matching, counting, ranking and facets are in test_backend_conformance.py, share
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -103,3 +105,28 @@ def test_quotes_backslashes_and_percent_signs_are_data() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT title_marked, identifiers FROM search_document WHERE record_id = 1")
         assert cursor.fetchone() == (f"\x1f{odd.replace(' ', '')}\x1f", ["isbn:" + odd])
+
+
+@on_postgres
+def test_a_rebuild_reads_the_catalogue_through_the_same_connection(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rebuild_index's documents come from the catalogue, read lazily on the connection the
+    # rebuild COPYs on; batches of two make the reads and the COPYs take turns.
+    from toshokan.catalog.tests import factories
+    from toshokan.search import services
+    from toshokan.search.backends import postgres_backend
+    from toshokan.search.engine import reset_backend
+
+    monkeypatch.setattr(postgres_backend, "COPY_BATCH", 2)
+    for i in range(5):
+        factories.record(f"銀河鉄道の夜 第{i}巻")
+    settings.TOSHOKAN_SEARCH = {**settings.TOSHOKAN_SEARCH, "BACKEND": "postgres"}
+    reset_backend()
+    progress: list[int] = []
+    assert services.rebuild_index(on_progress=progress.append) == 5
+    assert progress == [2, 2, 1]
+    backend = PostgresBackend()
+    assert backend.count() == 5
+    assert backend.search(parse_query("銀河鉄道"), SearchRequest(q="銀河鉄道")).total == 5
+    reset_backend()
