@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
@@ -491,8 +492,8 @@ class PostgresBackend:
         return "\n".join(row[0] for row in rows)
 
     def _run(self, sql: str, params: list[Any], *, has_terms: bool) -> list[Any]:
-        """Run a search with the planner settings it needs, in a transaction (or savepoint) of its
-        own that is rolled back, so that the settings end with it and never leak into the caller's.
+        """Run a search with the planner settings it needs, set for it alone and put back after it
+        (they never leak into the caller's transaction):
 
         - enable_seqscan off when the query has terms: every term has an index path, and a scan of
           the whole table would compute the grams of every row (the planner cannot know how dear
@@ -502,8 +503,26 @@ class PostgresBackend:
         - no JIT: compiling costs more than any of these queries saves;
         - no parallel workers: passing tens of thousands of matched rows through Gather cost more
           than the workers saved (measured on two cores), and one query per core serves many
-          readers better."""
+          readers better.
+
+        With client-side binding (Django's default for psycopg 3) the settings, the search and the
+        restoring go to the server as one string, one round trip, in one implicit transaction when
+        the caller has none; otherwise the search gets a savepoint of its own, rolled back after."""
         settings = {**SEARCH_SETTINGS, **({"enable_seqscan": "off"} if has_terms else {})}
+        with self._connection.cursor() as cursor:
+            if isinstance(cursor.cursor, psycopg.ClientCursor):
+                save = ", ".join(
+                    f"set_config('toshokan_search.{name}', current_setting('{name}'), true),"
+                    f" set_config('{name}', %s, true)"
+                    for name in settings
+                )
+                restore = ", ".join(
+                    f"set_config('{name}', current_setting('toshokan_search.{name}'), true)"
+                    for name in settings
+                )
+                cursor.execute(f"SELECT {save}; {sql}; SELECT {restore}", [*settings.values(), *params])
+                cursor.nextset()
+                return list(cursor.fetchall())
         with transaction.atomic(using=self.using), self._connection.cursor() as cursor:
             cursor.execute(
                 "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),

@@ -70,24 +70,50 @@ def test_terms_are_found_through_the_gram_indexes() -> None:
     assert "Bitmap Index Scan on search_document_title_grams" in plan(backend, "猫")
 
 
+def current_settings() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('jit'), current_setting('work_mem'),"
+            " current_setting('max_parallel_workers_per_gather')"
+        )
+        return list(cursor.fetchone())
+
+
 @on_postgres
-def test_the_planner_settings_end_with_the_search() -> None:
+@pytest.mark.parametrize("binding", ["client-side", "server-side"])
+def test_the_planner_settings_end_with_the_search(binding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toshokan.search.backends import postgres_backend
+
+    if binding == "server-side":
+        # Not a client-side binding cursor: the search takes the savepoint path.
+        monkeypatch.setattr(postgres_backend.psycopg, "ClientCursor", type("Other", (), {}))
     backend = PostgresBackend()
     backend.index([build_document(RecordSource(id=1, title="こころ"))])
-
-    def settings() -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('enable_seqscan'), current_setting('jit'), current_setting('work_mem')"
-            )
-            return list(cursor.fetchone())
-
     with transaction.atomic():
-        before = settings()
+        before = current_settings()
         assert backend.search(parse_query("こころ"), SearchRequest(q="こころ")).total == 1
-        assert settings() == before
-        # The search's own savepoint was rolled back; the caller's writes are still there.
+        assert current_settings() == before
+        # The caller's writes in the same transaction are still there.
         assert backend.count() == 1
+
+
+@on_postgres
+def test_a_search_is_one_query(django_assert_num_queries: Any) -> None:
+    backend = PostgresBackend()
+    backend.index([build_document(RecordSource(id=1, title="こころ"))])
+    with django_assert_num_queries(1):
+        backend.search(parse_query("こころ"), SearchRequest(q="こころ"))
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_planner_settings_end_with_a_search_outside_any_transaction() -> None:
+    backend = PostgresBackend()
+    backend.index([build_document(RecordSource(id=1, title="こころ"))])
+    before = current_settings()
+    assert backend.search(parse_query("こころ"), SearchRequest(q="こころ")).total == 1
+    assert current_settings() == before
+    backend.clear()
 
 
 @on_postgres
