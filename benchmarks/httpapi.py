@@ -74,9 +74,9 @@ def server_command(port: int) -> list[str]:
             os.environ.setdefault("TOSHOKAN_BENCH_DB", str(paths.bench_dir() / "unused.sqlite3"))
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
             django.setup()
-        from toshokan.core.management.commands.serve import Command
+        from toshokan.core.management.commands.serve import Command, default_web_workers
 
-        return list(Command().commands("127.0.0.1", port, False)["web"])
+        return list(Command().commands("127.0.0.1", port, False, default_web_workers())["web"])
     except Exception:
         return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
                 "--port", str(port), "--no-access-log"]  # fmt: skip

@@ -107,9 +107,12 @@ def render(result: dict[str, Any]) -> str:
             parts += ["", f"HTTP: skipped: {h['skipped']}"]
         else:
             one, two = h["latency_1"], h["latency_2"]
+            server = (
+                h["server"][h["server"].index("uvicorn") + 1 :] if "uvicorn" in h["server"] else h["server"]
+            )
             parts += [
                 "",
-                f"HTTP GET /api/v1/search (limit=20, facets=false), {' '.join(h['server'][-8:])}:",
+                f"HTTP GET /api/v1/search (limit=20, facets=false), uvicorn {' '.join(server)}:",
                 f"  1 client:  p50 {_f(one['p50_ms'], 2)} / p95 {_f(one['p95_ms'], 2)} / p99 {_f(one['p99_ms'], 2)} ms,"
                 f" {_f(one['qps'], 0)} req/s",
                 f"  2 clients: p50 {_f(two['p50_ms'], 2)} / p95 {_f(two['p95_ms'], 2)} / p99 {_f(two['p99_ms'], 2)} ms,"

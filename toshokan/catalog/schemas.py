@@ -73,21 +73,28 @@ class RecordOut(RecordSummaryOut):
     identifiers_all: list[dict[str, str]]
 
 
+def creator_out(name: str, reading: str, romanized: str, role: str) -> dict[str, str]:
+    """One creator as the JSON shows it (the source's reading/romanisation, else the analyser's)."""
+    known = CreatorRole(role) if role in CreatorRole._value2member_map_ else CreatorRole.OTHER
+    return {
+        "name": name,
+        "reading": reading,
+        "romanized": romanized,
+        "role": known.value,
+        "role_label": known.label_ja,
+    }
+
+
 def _creators(record: Record) -> list[dict[str, str]]:
-    out = []
-    for link in record.record_creators.all():
-        c = link.creator
-        role = CreatorRole(link.role) if link.role in CreatorRole._value2member_map_ else CreatorRole.OTHER
-        out.append(
-            {
-                "name": c.name,
-                "reading": c.reading or c.reading_auto,
-                "romanized": c.romanized or c.romanized_auto,
-                "role": role.value,
-                "role_label": role.label_ja,
-            }
+    return [
+        creator_out(
+            link.creator.name,
+            link.creator.reading or link.creator.reading_auto,
+            link.creator.romanized or link.creator.romanized_auto,
+            link.role,
         )
-    return out
+        for link in record.record_creators.all()
+    ]
 
 
 def _identifiers(record: Record) -> dict[str, str]:
@@ -97,42 +104,70 @@ def _identifiers(record: Record) -> dict[str, str]:
     return out
 
 
-def _availability(record: Record) -> dict[str, object]:
-    holdings = list(record.holdings.all())
-    lendable = [h for h in holdings if h.status not in {HoldingStatus.WITHDRAWN, HoldingStatus.MISSING}]
-    available = sum(1 for h in holdings if h.status == HoldingStatus.AVAILABLE)
+_NOT_LENDABLE = frozenset({HoldingStatus.WITHDRAWN.value, HoldingStatus.MISSING.value})
+
+
+def availability(statuses: list[str], online: bool) -> dict[str, object]:
+    """What a result list says about copies, from the statuses of a record's copies."""
+    lendable = [s for s in statuses if s not in _NOT_LENDABLE]
+    available = sum(1 for s in lendable if s == HoldingStatus.AVAILABLE)
     if not lendable:
         status = "none"
     elif available:
         status = "available"
-    elif any(h.status == HoldingStatus.ON_LOAN for h in lendable):
+    elif HoldingStatus.ON_LOAN in lendable:
         status = "on_loan"
     else:
         status = "unavailable"
+    return {"copies": len(lendable), "available": available, "status": status, "online": online}
+
+
+def summary_dict(
+    values: dict[str, object],
+    creators: list[dict[str, str]],
+    identifiers: dict[str, str],
+    statuses: list[str],
+) -> dict[str, object]:
+    """The summary shape from plain values: `values` holds the Record fields named below."""
+    pk = values["id"]
     return {
-        "copies": len(lendable),
-        "available": available,
-        "status": status,
-        "online": bool(record.etext_url),
+        "id": pk,
+        "title": values["title"],
+        "title_reading": values["title_reading"] or values["title_reading_auto"],
+        "subtitle": values["subtitle"],
+        "creators": creators,
+        "identifiers": identifiers,
+        "ndc": values["ndc"] or None,
+        "year": values["year"],
+        "publisher": values["publisher"],
+        "material_type": values["material_type"],
+        "language": values["language"],
+        "availability": availability(statuses, bool(values["etext_url"])),
+        "url": f"/records/{pk}",
     }
+
+
+SUMMARY_FIELDS = (
+    "id",
+    "title",
+    "title_reading",
+    "title_reading_auto",
+    "subtitle",
+    "ndc",
+    "year",
+    "publisher",
+    "material_type",
+    "language",
+    "etext_url",
+)
 
 
 def record_summary(record: Record) -> dict[str, object]:
-    return {
-        "id": record.pk,
-        "title": record.title,
-        "title_reading": record.title_reading or record.title_reading_auto,
-        "subtitle": record.subtitle,
-        "creators": _creators(record),
-        "identifiers": _identifiers(record),
-        "ndc": record.ndc or None,
-        "year": record.year,
-        "publisher": record.publisher,
-        "material_type": record.material_type,
-        "language": record.language,
-        "availability": _availability(record),
-        "url": f"/records/{record.pk}",
-    }
+    values = {name: getattr(record, name) for name in SUMMARY_FIELDS}
+    values["id"] = record.pk
+    return summary_dict(
+        values, _creators(record), _identifiers(record), [h.status for h in record.holdings.all()]
+    )
 
 
 def record_full(record: Record, ndc_label: tuple[str, str] | None = None) -> dict[str, object]:

@@ -8,9 +8,10 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.exporters import EXPORTERS, ExportFormat, export_many
 from toshokan.catalog.models import Record
-from toshokan.catalog.schemas import RecordSummaryOut, record_summary
+from toshokan.catalog.schemas import RecordSummaryOut
 from toshokan.core.http import base_url
 
 from .domain.query import Filters, SearchRequest, Sort
@@ -72,13 +73,14 @@ class SearchOut(Schema):
 
 @router.get("/search", response=SearchOut, summary="Search the catalogue, best match first")
 def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, object]:
-    page = search_catalog(params.to_request())
+    page = search_catalog(params.to_request(), with_records=False)
     return {
         "total": page.total,
         "limit": params.limit,
         "offset": params.offset,
         "results": [
-            {**record_summary(r), "score": round(page.scores.get(r.pk, 0.0), 4)} for r in page.records
+            {**summary, "score": round(page.scores.get(summary["id"], 0.0), 4)}  # type: ignore[call-overload]
+            for summary in catalog_selectors.record_summaries(page.ids)
         ],
         "facets": page.facets,
     }

@@ -22,6 +22,11 @@ from django.core.management.base import BaseCommand
 GRACE_SECONDS = 10
 
 
+def default_web_workers() -> int:
+    """WEB_CONCURRENCY if set, else one web process per core, at most 4 (SQLite serialises writes)."""
+    return int(os.environ.get("WEB_CONCURRENCY", "0")) or min(4, os.cpu_count() or 1)
+
+
 class Command(BaseCommand):
     help = "Serve the web pages and API, and run the background worker, until Ctrl-C."
 
@@ -29,13 +34,19 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-worker", action="store_true")
+        parser.add_argument(
+            "--web-workers",
+            type=int,
+            default=default_web_workers(),
+            help="web server processes (default: WEB_CONCURRENCY, else the cores, at most 4)",
+        )
 
-    def commands(self, host: str, port: int, worker: bool) -> dict[str, list[str]]:
+    def commands(self, host: str, port: int, worker: bool, web_workers: int = 1) -> dict[str, list[str]]:
         py = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         procs = {
             "web": [py, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
-                    "--no-access-log", "--timeout-graceful-shutdown", "5"],
+                    "--no-access-log", "--timeout-graceful-shutdown", "5", "--workers", str(max(1, web_workers))],
         }  # fmt: skip
         if worker:
             procs["worker"] = [py, manage, "db_worker", "--interval", "1", "--no-reload"]
@@ -55,7 +66,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        for name, cmd in self.commands(options["host"], options["port"], not options["no_worker"]).items():
+        for name, cmd in self.commands(
+            options["host"], options["port"], not options["no_worker"], options["web_workers"]
+        ).items():
             # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
         url = f"http://{options['host']}:{options['port']}/"

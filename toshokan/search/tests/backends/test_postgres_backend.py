@@ -82,11 +82,10 @@ def current_settings() -> list[str]:
 @on_postgres
 @pytest.mark.parametrize("binding", ["client-side", "server-side"])
 def test_the_planner_settings_end_with_the_search(binding: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toshokan.search.backends import postgres_backend
 
     if binding == "server-side":
         # Not a client-side binding cursor: the search takes the savepoint path.
-        monkeypatch.setattr(postgres_backend.psycopg, "ClientCursor", type("Other", (), {}))
+        monkeypatch.setattr("psycopg.ClientCursor", type("Other", (), {}))
     backend = PostgresBackend()
     backend.index([build_document(RecordSource(id=1, title="こころ"))])
     with transaction.atomic():
