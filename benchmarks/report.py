@@ -92,7 +92,7 @@ def render(result: dict[str, Any]) -> str:
         parts += [
             "",
             "toshokan indexing, where the time goes:",
-            f"  one process:   build_document {_f(b['build_document_s'])} s + to_tantivy {_f(b['to_tantivy_s'])} s"
+            f"  one process:   build_document {_f(b['build_document_s'])} s + document_fields {_f(b['document_fields_s'])} s"
             f" + engine (add, commit, merge) {_f(b['engine_s'])} s = {_f(b['sequential_s'])} s"
             f" → {_f(b['sequential_rate'], 0)} records/s",
         ]

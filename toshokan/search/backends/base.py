@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..domain.documents import SearchDocument
 from ..domain.query import ParsedQuery, SearchRequest
@@ -38,6 +38,15 @@ class SearchBackend(Protocol):
         self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
     ) -> None:
         """Replace the whole index with `documents`; searches keep working on the old one meanwhile."""
+
+    def prepare(self, document: SearchDocument) -> Any:
+        """What the engine stores for one document, as plain picklable data: the part of indexing
+        that is Python's, so that worker processes can share it (services.rebuild_index)."""
+
+    def rebuild_prepared(
+        self, items: Iterable[Any], *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """`rebuild` from the output of `prepare`."""
 
     def search(self, query: ParsedQuery, request: SearchRequest) -> EngineResult: ...
 

@@ -418,8 +418,16 @@ class PostgresBackend:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_KEY])
             cursor.execute(f"DELETE FROM {TABLE} WHERE record_id = ANY(%s::bigint[])", [ids])
 
+    def prepare(self, document: SearchDocument) -> tuple[Any, ...]:
+        return _copy_row(to_row(document))
+
     def rebuild(
         self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.rebuild_prepared(map(self.prepare, documents), on_progress=on_progress)
+
+    def rebuild_prepared(
+        self, items: Iterable[tuple[Any, ...]], *, on_progress: Callable[[int], None] | None = None
     ) -> None:
         """Load a fresh table, index it, and swap it in, in one transaction: searches read the old
         table until the swap commits, and index/delete calls made meanwhile wait for it and then
@@ -436,7 +444,7 @@ class PostgresBackend:
             # One COPY per batch, the batch taken from `documents` before its COPY starts: the
             # documents are usually read from this same connection (the catalogue), which cannot
             # run a query while a COPY is open on it.
-            rows = (_copy_row(to_row(doc)) for doc in documents)
+            rows = iter(items)
             while batch := list(itertools.islice(rows, COPY_BATCH)):
                 with cursor.cursor.copy(f"COPY {BUILD_TABLE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                     for row in batch:

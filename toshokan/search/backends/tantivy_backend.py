@@ -24,11 +24,11 @@ from typing import Any
 import tantivy
 
 from ..domain.documents import SearchDocument
-from ..domain.ngrams import END, START, bigrams, unigram_tokens, value_tokens
+from ..domain.ngrams import END, START, bigrams, value_tokens
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
 from .base import EngineResult, Hit
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _index_version() -> str:
@@ -59,6 +59,15 @@ ROMAJI_FIELDS = ("romaji", "creator_romaji")
 SURFACE_FIELDS = ("title", "reading", "creator", "creator_reading", "other")
 FACET_SIZE = {"ndc1": 10, "material_type": 20, "language": 20, "branch": 50, "available": 50, "decade": 30}
 WRITER_HEAP = 128_000_000
+# The one-character fields hold each value's characters, split by Tantivy itself (positions are
+# not needed there, so its n-gram tokenizer, which puts every gram at position 0, is exact).
+UNIGRAM_TOKENIZER = "toshokan_unigram"
+
+
+def _register_tokenizers(index: tantivy.Index) -> None:
+    index.register_tokenizer(
+        UNIGRAM_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(1, 1, False)).build()
+    )
 
 
 def _schema() -> tantivy.Schema:
@@ -67,7 +76,7 @@ def _schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         b.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     for name in UNIGRAM_FIELDS:
-        b.add_text_field(f"{name}_u", tokenizer_name="whitespace", index_option="freq")
+        b.add_text_field(f"{name}_u", tokenizer_name=UNIGRAM_TOKENIZER, index_option="freq")
     # Each value's whole key as one term: "the term is the whole value" is a term lookup here. As a
     # phrase between the ^ and $ markers it cost a walk of those markers' postings (every record
     # has them) and doubled p95 at a million records (docs/benchmarks.md).
@@ -89,6 +98,11 @@ def _ndc_prefixes(ndc: str) -> list[str]:
 
 
 def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    return tantivy.Document(**document_fields(doc))
+
+
+def document_fields(doc: SearchDocument) -> dict[str, Any]:
+    """The field values of one record's Tantivy document: plain data, so worker processes can make them."""
     fields: dict[str, Any] = {"id": doc.id}
     for name in TEXT_FIELDS:
         values = getattr(doc, name)
@@ -98,7 +112,7 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
     for name in UNIGRAM_FIELDS:
         values = getattr(doc, name)
         if values:
-            fields[f"{name}_u"] = unigram_tokens(values)
+            fields[f"{name}_u"] = values
     if doc.title_marked:
         fields["title_marked"] = value_tokens(doc.title_marked)
     if doc.principal:
@@ -121,7 +135,7 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         fields["year"] = doc.year
         fields["decade"] = str(doc.year // 10 * 10)
     fields["sort_reading"] = doc.sort_reading or "\uffff"
-    return tantivy.Document(**fields)
+    return fields
 
 
 class TantivyBackend:
@@ -154,6 +168,7 @@ class TantivyBackend:
                         version_file.write_text(json.dumps({"version": _index_version()}))
                     else:
                         index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+                    _register_tokenizers(index)
                     self._index = index
         return self._index
 
@@ -205,15 +220,24 @@ class TantivyBackend:
             for record_id in ids:
                 writer.delete_documents_by_term("id", record_id)
 
+    def prepare(self, document: SearchDocument) -> dict[str, Any]:
+        # Plain field values, not a tantivy.Document: those pickle through a slow path.
+        return document_fields(document)
+
     def rebuild(
         self, documents: Iterable[SearchDocument], *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.rebuild_prepared(map(document_fields, documents), on_progress=on_progress)
+
+    def rebuild_prepared(
+        self, items: Iterable[dict[str, Any]], *, on_progress: Callable[[int], None] | None = None
     ) -> None:
         threads = max(1, min(4, os.cpu_count() or 1))
         with self._writer(heap=WRITER_HEAP * threads, threads=threads) as writer:
             writer.delete_all_documents()
             batch = 0
-            for doc in documents:
-                writer.add_document(to_tantivy(doc))
+            for fields in items:
+                writer.add_document(tantivy.Document(**fields))
                 batch += 1
                 if on_progress and batch == 1000:
                     on_progress(batch)

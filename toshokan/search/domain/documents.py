@@ -9,6 +9,7 @@ each reading). A record is found by any of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from toshokan.catalog.domain.snapshots import RecordSource
 from toshokan.core.japanese.normalize import fold, fold_keep_punctuation, is_latin
@@ -43,6 +44,14 @@ class SearchDocument:
 
 PRINCIPAL_ROLES = frozenset({"author", "original_author"})
 
+# Names, publishers and subjects recur from record to record (a library holds many works by one
+# author, from one publisher): their keys are remembered. Titles are not; they rarely repeat.
+_CACHE = 1 << 16
+_name_fold = lru_cache(maxsize=_CACHE)(fold)
+_name_romaji_key = lru_cache(maxsize=_CACHE)(romaji_key)
+_name_romaji = lru_cache(maxsize=_CACHE)(kana_to_romaji)
+_name_is_latin = lru_cache(maxsize=_CACHE)(is_latin)
+
 
 def _unique(values: list[str]) -> list[str]:
     seen: dict[str, None] = {}
@@ -74,22 +83,22 @@ def build_document(src: RecordSource) -> SearchDocument:
     creator_romanized: list[str] = []
     principal: list[str] = []
     for c in src.creators:
-        if c.role in PRINCIPAL_ROLES:
-            reading = c.reading or c.reading_auto
-            principal += [fold(c.name), fold(reading)]
-            principal += [romaji_key(r) for r in (c.romanized, c.romanized_auto) if r]
-            if reading:
-                principal.append(romaji_key(kana_to_romaji(reading)))
-            if is_latin(c.name):
-                principal.append(romaji_key(c.name))
-        creator_names += [c.name, c.name_as_given]
         reading = c.reading or c.reading_auto
+        latin = _name_is_latin(c.name)
+        if c.role in PRINCIPAL_ROLES:
+            principal += [_name_fold(c.name), _name_fold(reading)]
+            principal += [_name_romaji_key(r) for r in (c.romanized, c.romanized_auto) if r]
+            if reading:
+                principal.append(_name_romaji_key(_name_romaji(reading)))
+            if latin:
+                principal.append(_name_romaji_key(c.name))
+        creator_names += [c.name, c.name_as_given]
         creator_readings.append(reading)
         creator_romanized += [c.romanized, c.romanized_auto]
-        if is_latin(c.name):
+        if latin:
             creator_romanized.append(c.name)
         if reading:
-            creator_romanized.append(kana_to_romaji(reading))
+            creator_romanized.append(_name_romaji(reading))
 
     available = sorted({h.branch for h in src.holdings if h.status == "available"})
     return SearchDocument(
@@ -98,11 +107,11 @@ def build_document(src: RecordSource) -> SearchDocument:
         title_marked=_unique([fold_keep_punctuation(t) for t in (src.title, src.subtitle) if t]),
         reading=_unique([fold(r) for r in readings if r]),
         romaji=_romaji_keys(romanized, [r for r in readings if r]),
-        creator=_unique([fold(n) for n in creator_names if n]),
-        creator_reading=_unique([fold(r) for r in creator_readings if r]),
-        creator_romaji=_unique([romaji_key(r) for r in creator_romanized if r]),
+        creator=_unique([_name_fold(n) for n in creator_names if n]),
+        creator_reading=_unique([_name_fold(r) for r in creator_readings if r]),
+        creator_romaji=_unique([_name_romaji_key(r) for r in creator_romanized if r]),
         principal=_unique(principal),
-        other=_unique([fold(v) for v in (src.publisher, *src.subjects) if v]),
+        other=_unique([_name_fold(v) for v in (src.publisher, *src.subjects) if v]),
         identifiers=_unique([f"{scheme}:{value}" for scheme, value in src.identifiers]),
         ndc=src.ndc,
         material_type=src.material_type,

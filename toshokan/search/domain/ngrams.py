@@ -10,6 +10,8 @@ key. `^` and `$` never occur inside a key: match keys hold letters and digits on
 
 from __future__ import annotations
 
+from operator import add
+
 START = "^"
 END = "$"
 
@@ -21,16 +23,9 @@ def bigrams(key: str) -> list[str]:
 
 
 def value_tokens(values: list[str]) -> str:
-    """The whitespace-separated token stream of a multi-valued field."""
-    parts: list[str] = []
-    for value in values:
-        if value:
-            parts.append(START)
-            parts.extend(bigrams(value))
-            parts.append(END)
-    return " ".join(parts)
+    """The whitespace-separated token stream of a multi-valued field: ^ b1 … bn $ per value.
 
-
-def unigram_tokens(values: list[str]) -> str:
-    """Each distinct character once: finds one-character query terms (no order needed)."""
-    return " ".join(sorted({c for value in values for c in value}))
+    It runs for every value of every record at indexing time, so the bigrams are made by C-level
+    `map(add, …)` rather than a loop of slices.
+    """
+    return " ".join([f"{START} {' '.join(map(add, v, v[1:])) or v} {END}" for v in values if v])

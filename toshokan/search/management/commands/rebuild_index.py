@@ -18,6 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes that make the documents (default 1: none; pays from about 4 cores)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -32,7 +38,7 @@ class Command(BaseCommand):
         def advance(count: int) -> None:
             bar.update(count)
 
-        count = services.rebuild_index(on_progress=advance)
+        count = services.rebuild_index(on_progress=advance, workers=options["workers"])
         bar.close()
         elapsed = time.monotonic() - started
         self.stdout.write(f"indexed {count} records in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
