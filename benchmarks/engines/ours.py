@@ -19,7 +19,7 @@ from toshokan.search.backends import tantivy_backend
 from toshokan.search.backends.tantivy_backend import TantivyBackend
 from toshokan.search.domain.documents import SearchDocument, build_document
 from toshokan.search.domain.query import SearchRequest, parse_query
-from toshokan.search.services import rebuild_from
+from toshokan.search.indexing import rebuild_from
 
 from ..corpus import Corpus
 from ..keys import SEP, KeyTable
@@ -106,7 +106,7 @@ class Ours:
         the one writer here indexes (toshokan.search.services.rebuild_from)."""
         fresh_dir(self.path)
         t0 = time.perf_counter()
-        rebuild_from(corpus.sources(), workers=workers, backend=TantivyBackend(self.path))
+        rebuild_from(corpus.sources(), TantivyBackend(self.path), workers=workers)
         total = time.perf_counter() - t0
         return {"seconds": round(total, 2), "workers": workers, "size_bytes": dir_size(self.path)}
 
