@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "toshokan.core",
     "toshokan.catalog",
     "toshokan.search",
+    "toshokan.patrons",
+    "toshokan.circulation",
     "toshokan.portal",
 ]
 

@@ -23,6 +23,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from toshokan.core import hooks
+from toshokan.core.domain import NotFound
 from toshokan.core.japanese import readings
 from toshokan.core.japanese.normalize import fold, is_latin
 
@@ -472,3 +473,23 @@ def set_holding_status(*, holding: Holding, status: HoldingStatus) -> Holding:
     locked.save(update_fields=["status", "updated_at"])
     _queue_reindex([locked.record_id])
     return locked
+
+
+def lock_holding(*, barcode: str) -> Holding:
+    """The copy with this barcode, locked until the caller's transaction ends (circulation's
+    checkout, return and hold handling serialise on it). Call inside `transaction.atomic`."""
+    barcode = barcode.strip()
+    try:
+        return Holding.objects.select_for_update().select_related("record", "branch").get(barcode=barcode)
+    except Holding.DoesNotExist:
+        raise NotFound(
+            f"資料番号 {barcode} の資料はありません (no copy with barcode {barcode})", code="item_not_found"
+        ) from None
+
+
+def update_holding_status(*, holding: Holding, status: HoldingStatus) -> None:
+    """Set the status of a copy the caller has locked (lock_holding); search follows on commit."""
+    if holding.status != status.value:
+        holding.status = status.value
+        Holding.objects.filter(pk=holding.pk).update(status=status.value, updated_at=timezone.now())
+        _queue_reindex([holding.record_id])

@@ -1,0 +1,1 @@
+"""Notices to patrons: hold ready, due soon, overdue, hold expired, registration expiring."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PatronsConfig(AppConfig):
+    name = "toshokan.patrons"
+    label = "patrons"
+    verbose_name = "利用者 Patrons"

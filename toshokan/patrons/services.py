@@ -1,0 +1,204 @@
+"""Writes about patrons: registration, renewal, PINs, preferences, blocks, and the staff-view audit.
+
+Every function takes keyword arguments, writes in one transaction and returns the changed patron.
+Reading history (opt-in) belongs to circulation, which owns what was borrowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from toshokan.catalog.models import Branch
+from toshokan.core.domain import DomainError, NotFound
+
+from .domain import pins, registration
+from .domain.cards import is_valid_card_number, make_card_number, normalise_card_number
+from .domain.enums import BlockReason, NoticeChannel, PatronCategory, Residency, StaffAccessKind
+from .models import CardSequence, Patron, PatronBlock, StaffAccess
+
+
+class PatronError(DomainError):
+    code = "patron_error"
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+
+
+def card_prefix() -> str:
+    return str(getattr(settings, "TOSHOKAN_CARD_PREFIX", "2900"))
+
+
+def registration_years() -> dict[Residency, int]:
+    configured = getattr(settings, "TOSHOKAN_REGISTRATION_YEARS", {})
+    return {**registration.DEFAULT_YEARS, **{Residency(k): int(v) for k, v in configured.items()}}
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def next_card_number() -> str:
+    prefix = card_prefix()
+    with transaction.atomic():
+        CardSequence.objects.get_or_create(prefix=prefix)
+        seq = CardSequence.objects.select_for_update().get(prefix=prefix)
+        while True:
+            seq.last += 1
+            number = make_card_number(prefix, seq.last)
+            if not Patron.objects.filter(card_number=number).exists():  # a pre-printed card took it
+                break
+        seq.save(update_fields=["last"])
+    return number
+
+
+@transaction.atomic
+def register_patron(
+    *,
+    family_name: str,
+    home_branch: Branch,
+    given_name: str = "",
+    name_reading: str = "",
+    category: PatronCategory = PatronCategory.ADULT,
+    residency: Residency = Residency.RESIDENT,
+    email: str = "",
+    phone: str = "",
+    postal_code: str = "",
+    address: str = "",
+    birth_date: date | None = None,
+    pin: str = "",
+    card_number: str = "",
+    notice_channel: NoticeChannel | None = None,
+    today: date | None = None,
+) -> Patron:
+    """Register a patron at the desk. A pre-printed card's number may be given (its check digit is
+    verified); otherwise the next number is issued."""
+    today = today or _today()
+    if not family_name.strip():
+        raise PatronError("氏名は必須です (a name is required)", code="name_required")
+    if card_number:
+        card_number = normalise_card_number(card_number)
+        if not is_valid_card_number(card_number):
+            raise PatronError(
+                f"利用者番号 {card_number} のチェックディジットが合いません", code="invalid_card_number"
+            )
+        if Patron.objects.filter(card_number=card_number).exists():
+            raise PatronError(f"利用者番号 {card_number} は使用中です", code="card_in_use")
+    else:
+        card_number = next_card_number()
+    channel = notice_channel or (NoticeChannel.EMAIL if email else NoticeChannel.ACCOUNT)
+    if channel == NoticeChannel.EMAIL and not email:
+        raise PatronError("メールで通知するにはメールアドレスが必要です", code="email_required")
+    return Patron.objects.create(
+        card_number=card_number,
+        family_name=family_name.strip(),
+        given_name=given_name.strip(),
+        name_reading=name_reading.strip(),
+        category=category.value,
+        residency=residency.value,
+        home_branch=home_branch,
+        email=email.strip(),
+        phone=phone.strip(),
+        postal_code=postal_code.strip(),
+        address=address.strip(),
+        birth_date=birth_date,
+        notice_channel=channel.value,
+        pin_hash=pins.hash_pin(pin) if pin else "",
+        registered_on=today,
+        expires_on=registration.expiry_date(today, residency, registration_years()),
+    )
+
+
+@transaction.atomic
+def renew_registration(*, patron: Patron, today: date | None = None) -> Patron:
+    """Extend the registration (更新), from a month before expiry or any time after it."""
+    today = today or _today()
+    locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    if not registration.can_renew(locked.expires_on, today):
+        raise PatronError(
+            f"更新は有効期限 ({locked.expires_on:%Y-%m-%d}) の1か月前からです", code="renewal_too_early"
+        )
+    locked.expires_on = registration.renewed_expiry(
+        locked.expires_on, today, Residency(locked.residency), registration_years()
+    )
+    locked.save(update_fields=["expires_on", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def set_pin(*, patron: Patron, pin: str) -> Patron:
+    locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    locked.pin_hash = pins.hash_pin(pin)
+    locked.save(update_fields=["pin_hash", "updated_at"])
+    return locked
+
+
+def authenticate(*, card_number: str, pin: str) -> Patron:
+    """The patron with this card and PIN (for logins, the self-check and the API), or
+    AuthenticationFailed — the same error whether the card or the PIN was wrong."""
+    number = normalise_card_number(card_number)
+    patron = Patron.objects.filter(card_number=number).first()
+    if patron is None or not pins.verify_pin(patron.pin_hash, pin):
+        raise AuthenticationFailed("利用者番号または暗証番号が違います (wrong card number or PIN)")
+    if pins.needs_rehash(patron.pin_hash):
+        Patron.objects.filter(pk=patron.pk).update(pin_hash=pins.hash_pin(pin))
+    return patron
+
+
+def find_by_card(card_number: str) -> Patron:
+    number = normalise_card_number(card_number)
+    patron = Patron.objects.filter(card_number=number).select_related("home_branch").first()
+    if patron is None:
+        raise NotFound(f"利用者番号 {number} は登録されていません", code="patron_not_found")
+    return patron
+
+
+PREFERENCE_FIELDS = {
+    "email",
+    "phone",
+    "postal_code",
+    "address",
+    "notice_channel",
+    "due_soon_reminder",
+    "language",
+}
+
+
+@transaction.atomic
+def update_preferences(*, patron: Patron, **changes: Any) -> Patron:
+    """Contact details and notice preferences, as the patron or staff set them."""
+    unknown = set(changes) - PREFERENCE_FIELDS
+    if unknown:
+        raise PatronError(f"unknown preference(s): {', '.join(sorted(unknown))}", code="unknown_preference")
+    locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value.value if hasattr(value, "value") else value)
+    if locked.notice_channel == NoticeChannel.EMAIL and not locked.email:
+        raise PatronError("メールで通知するにはメールアドレスが必要です", code="email_required")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def add_block(*, patron: Patron, reason: BlockReason, note: str = "", actor: Any = None) -> PatronBlock:
+    return PatronBlock.objects.create(patron=patron, reason=reason.value, note=note, created_by=actor)
+
+
+@transaction.atomic
+def lift_block(*, block: PatronBlock, actor: Any = None) -> PatronBlock:
+    locked = PatronBlock.objects.select_for_update().get(pk=block.pk)
+    if locked.lifted_at is None:
+        locked.lifted_at = timezone.now()
+        locked.lifted_by = actor
+        locked.save(update_fields=["lifted_at", "lifted_by"])
+    return locked
+
+
+def record_staff_access(*, actor: Any, patron: Patron, kind: StaffAccessKind, via: str = "desk") -> None:
+    """Audit one staff view of a patron's loans, holds, history or notices (who, whom, what, when)."""
+    StaffAccess.objects.create(actor=actor, patron=patron, kind=kind.value, via=via)
