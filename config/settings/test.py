@@ -4,6 +4,10 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 
 DEBUG = False
+# SQLite tests run on a file, not in memory: concurrency tests (twenty checkouts racing for one copy)
+# need SQLite's real locking, which a shared-cache in-memory database does not have.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Each test run (and each xdist worker) gets its own index directory; tests that need a clean
