@@ -109,3 +109,23 @@ class StaffAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} viewed {self.kind} of {self.patron_id}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted for one card number or one client address (domain/throttle.py).
+
+    The key is a keyed hash of the card number or address, so this table says neither whose card
+    nor which address; rows go away once they no longer count.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ログイン試行の制限"
+        verbose_name_plural = "ログイン試行の制限"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures}"

@@ -6,20 +6,21 @@ Reading history (opt-in) belongs to circulation, which owns what was borrowed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from toshokan.catalog.models import Branch
 from toshokan.core.domain import DomainError, NotFound
 
-from .domain import pins, registration
+from .domain import pins, registration, throttle
 from .domain.cards import is_valid_card_number, make_card_number, normalise_card_number
 from .domain.enums import BlockReason, NoticeChannel, PatronCategory, Residency, StaffAccessKind
-from .models import CardSequence, Patron, PatronBlock, StaffAccess
+from .models import CardSequence, LoginThrottle, Patron, PatronBlock, StaffAccess
 
 
 class PatronError(DomainError):
@@ -28,6 +29,16 @@ class PatronError(DomainError):
 
 class AuthenticationFailed(DomainError):
     code = "authentication_failed"
+
+
+class LoginThrottled(DomainError):
+    """Too many wrong logins for this card or from this address: try again at `until`."""
+
+    code = "login_throttled"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 def card_prefix() -> str:
@@ -148,6 +159,66 @@ def authenticate(*, card_number: str, pin: str) -> Patron:
     if pins.needs_rehash(patron.pin_hash):
         Patron.objects.filter(pk=patron.pk).update(pin_hash=pins.hash_pin(pin))
     return patron
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return salted_hmac("toshokan.patrons.login-throttle", f"{kind}:{value}", algorithm="sha256").hexdigest()
+
+
+def _throttle_state(row: LoginThrottle | None) -> throttle.Failures | None:
+    if row is None:
+        return None
+    return throttle.Failures(count=row.failures, since=row.since, locked_until=row.locked_until)
+
+
+@transaction.atomic
+def _count_failure(key: str, rule: throttle.ThrottleRule, now: datetime) -> None:
+    row, _ = LoginThrottle.objects.get_or_create(key=key, defaults={"since": now})
+    row = LoginThrottle.objects.select_for_update().get(pk=row.pk)
+    state = throttle.after_failure(_throttle_state(row) if row.failures else None, now, rule)
+    row.failures, row.since, row.locked_until = state.count, state.since, state.locked_until
+    row.save()
+
+
+def log_in(*, card_number: str, pin: str, client_address: str, now: datetime | None = None) -> Patron:
+    """`authenticate` for people typing at a login form: wrong logins are counted per card number
+    and per client address, and a key with too many is refused for a while (domain/throttle.py)
+    with LoginThrottled — before the PIN is even checked, so guessing on stops counting.
+
+    A failure is committed before AuthenticationFailed is raised, whatever transaction the caller
+    is in, so it must not be called inside one that it expects to roll back."""
+    now = now or timezone.now()
+    rules = (
+        (_throttle_key("card", normalise_card_number(card_number)), throttle.CARD_RULE),
+        (_throttle_key("address", client_address), throttle.ADDRESS_RULE),
+    )
+    rows = {row.key: row for row in LoginThrottle.objects.filter(key__in=[k for k, _ in rules])}
+    for key, _rule in rules:
+        until = throttle.locked_until(_throttle_state(rows.get(key)), now)
+        if until is not None:
+            raise LoginThrottled(
+                "ログインの失敗が続いたため、しばらくログインできません (too many failed logins)", until=until
+            )
+    try:
+        patron = authenticate(card_number=card_number, pin=pin)
+    except AuthenticationFailed:
+        for key, rule in rules:
+            _count_failure(key, rule, now)
+        oldest = now - max(throttle.CARD_RULE.window, throttle.ADDRESS_RULE.window)
+        LoginThrottle.objects.filter(since__lte=oldest).exclude(locked_until__gt=now).delete()
+        raise
+    # The right PIN clears the card's count; the address keeps its own, or one valid card would
+    # let anyone reset it between guesses at others.
+    LoginThrottle.objects.filter(key=rules[0][0]).delete()
+    return patron
+
+
+def change_pin(*, patron: Patron, current_pin: str, new_pin: str) -> Patron:
+    """The patron changes their own PIN: the current one must be right (AuthenticationFailed),
+    the new one must meet the PIN rules (pins.InvalidPin)."""
+    if not pins.verify_pin(patron.pin_hash, current_pin):
+        raise AuthenticationFailed("いまの暗証番号が違います (the current PIN is wrong)")
+    return set_pin(patron=patron, pin=new_pin)
 
 
 def find_by_card(card_number: str) -> Patron:
