@@ -16,3 +16,9 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (a patron at a staff endpoint, a role too low)."""
+
+    code = "forbidden"
