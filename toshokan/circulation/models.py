@@ -169,7 +169,9 @@ class Hold(models.Model):
             # A copy fills one hold at a time.
             models.UniqueConstraint(
                 fields=["assigned"],
-                condition=Q(state__in=[s.value for s in COPY_ASSIGNED_STATES]),
+                condition=Q(
+                    state__in=sorted(s.value for s in COPY_ASSIGNED_STATES)
+                ),  # sorted: a set has no stable order
                 name="one_hold_per_assigned_copy",
             ),
             # One open hold per patron and record.
@@ -257,7 +259,11 @@ class CirculationEvent(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """A POST that created a loan or hold under an Idempotency-Key: a retry gets the same answer."""
+    """A POST that created a loan or hold under an Idempotency-Key: a retry gets the same answer.
+
+    The stored answer names the patron and the copy, so it lives no longer than what it created:
+    deleting the loan (at return) or the hold (picked up, cancelled, expired) deletes it too.
+    """
 
     key = models.CharField(max_length=255)
     actor = models.CharField(max_length=64)  # "staff:<id>" or "patron:<id>"
@@ -266,9 +272,12 @@ class IdempotentRequest(models.Model):
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["actor", "key"], name="one_response_per_key")]
+        indexes = [models.Index(fields=["actor", "created_at"])]
 
     def __str__(self) -> str:
         return self.key
