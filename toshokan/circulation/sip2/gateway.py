@@ -1,8 +1,9 @@
 """The narrow interface between the SIP2 server and the library: what a self-check may ask.
 
 The server speaks SIP2 and knows nothing of models or services; a Gateway answers in plain
-dataclasses. `ServicesGateway` (in `services_gateway.py`) implements it over circulation's and
-patrons' services; tests use an in-memory one. Methods are synchronous: the server runs them in
+dataclasses. `ServicesGateway` (services_gateway.py, kept apart so that this module and the server
+import no Django) implements it over circulation's and patrons' services; tests also use an
+in-memory one. Methods are synchronous: the server runs them in
 worker threads, off its event loop, because the ORM blocks.
 
 Refusals are results, not exceptions (`ok=False` with a screen message), since a kiosk shows the
@@ -47,7 +48,7 @@ class Item:
     permanent_location: str = ""  # branch code
     current_location: str = ""  # branch code
     hold_queue_length: int = 0
-    media_type: str = "001"  # SIP2 media type: 001 other, 002 book, ...
+    media_type: str = "000"  # SIP2 media type: 000 other, 001 book, 002 magazine, ... 006 CD
     screen_message: str = ""
 
 
@@ -130,8 +131,18 @@ class Gateway(Protocol):
     def item_information(self, barcode: str) -> Item: ...
 
     def checkout(
-        self, card: str, pin: str | None, barcode: str, branch: str, *, terminal: Terminal
-    ) -> Checkout: ...
+        self,
+        card: str,
+        pin: str | None,
+        barcode: str,
+        branch: str,
+        *,
+        terminal: Terminal,
+        renew_if_borrowed: bool = False,
+    ) -> Checkout:
+        """Lend the copy. With `renew_if_borrowed` (the SC's renewal policy is Y), a copy the patron
+        already has is renewed instead, and the result says so (`renewal_ok`)."""
+        ...
 
     def checkin(
         self, barcode: str, branch: str, return_date: datetime | None, *, terminal: Terminal

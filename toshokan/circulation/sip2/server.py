@@ -433,6 +433,7 @@ class Sip2Server:
             request.get("AB"),
             branch,
             terminal=session.terminal,
+            renew_if_borrowed=request.fixed.get("sc_renewal_policy") == "Y",
         )
         log.info(
             "SIP2 %s: checkout %s at %s: %s",

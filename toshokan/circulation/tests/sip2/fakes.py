@@ -14,10 +14,11 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from Sip2.sip2 import Sip2
 
@@ -88,11 +89,18 @@ class FakeLibrary:
                 due=loan[1] if loan else None,
                 permanent_location=branch,
                 current_location=branch,
-                media_type="002",
+                media_type="001",
             )
 
     def checkout(
-        self, card: str, pin: str | None, barcode: str, branch: str, *, terminal: g.Terminal
+        self,
+        card: str,
+        pin: str | None,
+        barcode: str,
+        branch: str,
+        *,
+        terminal: g.Terminal,
+        renew_if_borrowed: bool = False,
     ) -> g.Checkout:
         if barcode == self.fail_on:
             raise RuntimeError("database is down")
@@ -160,8 +168,10 @@ class FakeLibrary:
 class RunningServer:
     """A Sip2Server on a loopback port, its event loop in a thread of its own."""
 
-    def __init__(self, gateway: g.Gateway, config: ServerConfig, clock: object = None) -> None:
-        self.server = Sip2Server(gateway, config, clock=(lambda: NOW) if clock is None else clock)  # type: ignore[arg-type]
+    def __init__(
+        self, gateway: g.Gateway, config: ServerConfig, clock: Callable[[], datetime] | None
+    ) -> None:
+        self.server = Sip2Server(gateway, config, clock=clock)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sip2-test-loop", daemon=True)
         self.thread.start()
@@ -178,8 +188,10 @@ class RunningServer:
 
 @contextmanager
 def running(
-    gateway: g.Gateway, config: ServerConfig | None = None, clock: object = None
+    gateway: g.Gateway, config: ServerConfig | None = None, clock: Callable[[], datetime] | None = lambda: NOW
 ) -> Iterator[RunningServer]:
+    """The server on a loopback port; its clock stands still at NOW unless given another (None: the
+    real one)."""
     running_server = RunningServer(gateway, config or ServerConfig(), clock)
     try:
         yield running_server
@@ -187,7 +199,7 @@ def running(
         running_server.stop()
 
 
-class Client(Sip2):
+class Client(Sip2):  # type: ignore[misc]  # the package has no type hints
     """The `sip2` client, pointed at a test server, with the workarounds above."""
 
     def __init__(
@@ -212,18 +224,19 @@ class Client(Sip2):
         pass
 
     def get_response(self, request: str) -> str:
-        self._socket.settimeout(self.socketTimeout)
-        self._socket.sendall(request.encode(self.hostEncoding))
+        sock: socket.socket = self._socket  # type: ignore[assignment]
+        sock.settimeout(self.socketTimeout)
+        sock.sendall(request.encode(self.hostEncoding))
         data = b""
         while not data.endswith(b"\r"):
-            chunk = self._socket.recv(4096)
+            chunk = sock.recv(4096)
             if not chunk:
                 raise ConnectionResetError("the ACS closed the connection")
             data += chunk
         self.last_request, self.last_response = request, data.decode(self.hostEncoding)
         return self.last_response
 
-    def login(self, user: str = "kiosk", password: str = "kiosk-pass") -> dict:
+    def login(self, user: str = "kiosk", password: str = "kiosk-pass") -> dict[str, Any]:
         return self.sip_login_response(self.get_response(self.sip_login_request(user, password)))
 
     def close(self) -> None:
