@@ -120,6 +120,15 @@ TOSHOKAN_SEARCH = {
 # The library's name in the page header, per language.
 TOSHOKAN_LIBRARY_NAME = {"ja": "デモ市立図書館", "en": "Demo City Library"}
 
+# The SIP2 self-check server (`manage.py sip2_server`, started by `serve`; docs/sip2.md).
+TOSHOKAN_SIP2 = {
+    "ENCODING": os.environ.get("SIP2_ENCODING", "utf-8"),  # utf-8 | cp932 (older kiosks)
+    "LOGIN_REQUIRED": os.environ.get("SIP2_LOGIN_REQUIRED", "1") != "0",  # 93 with a staff account first
+    "DEFAULT_BRANCH": os.environ.get("SIP2_DEFAULT_BRANCH", ""),  # when a kiosk sends an empty AO
+    "IDLE_TIMEOUT": float(os.environ.get("SIP2_IDLE_TIMEOUT", "0")),  # seconds; 0 keeps sessions open
+    "WORKERS": int(os.environ.get("SIP2_WORKERS", "4")),  # database threads (1 on SQLite)
+}
+
 # Data the demo library loads; shipped in the repository (data/README.md lists sources and licences).
 TOSHOKAN_DATA_DIR = BASE_DIR / "data"
 
@@ -134,4 +143,4 @@ LOGGING = {
 }
 
 # `manage.py load_demo` runs these in order; each module has load(progress) and demo_fingerprint().
-TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff"]
+TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff", "toshokan.circulation.demo"]
