@@ -1,8 +1,8 @@
 """manage.py serve — everything the product serves, in one command, stopped cleanly by Ctrl-C.
 
-Starts, as child processes: the web server (pages and the JSON API, uvicorn on 127.0.0.1:PORT)
-and the background worker (django-tasks' database worker). Services added by later parts of the
-product (the SIP2 server) join the PROCESSES list. SIGINT or SIGTERM stops all children (SIGTERM,
+Starts, as child processes: the web server (pages and the JSON API, uvicorn on 127.0.0.1:PORT),
+the background worker (django-tasks' database worker) and the SIP2 self-check server
+(127.0.0.1:SIP2_PORT, 6001 by default). SIGINT or SIGTERM stops all children (SIGTERM,
 then SIGKILL after a grace period); if one child dies, the others are stopped and the command exits
 with an error, so a supervisor sees the failure.
 """
@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-worker", action="store_true")
+        parser.add_argument("--sip2-port", type=int, default=int(os.environ.get("SIP2_PORT", "6001")))
+        parser.add_argument("--no-sip2", action="store_true")
         parser.add_argument(
             "--web-workers",
             type=int,
@@ -41,7 +43,9 @@ class Command(BaseCommand):
             help="web server processes (default: WEB_CONCURRENCY, else the cores, at most 4)",
         )
 
-    def commands(self, host: str, port: int, worker: bool, web_workers: int = 1) -> dict[str, list[str]]:
+    def commands(
+        self, host: str, port: int, worker: bool, web_workers: int = 1, sip2_port: int | None = None
+    ) -> dict[str, list[str]]:
         py = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         procs = {
@@ -50,6 +54,8 @@ class Command(BaseCommand):
         }  # fmt: skip
         if worker:
             procs["worker"] = [py, manage, "db_worker", "--interval", "1", "--no-reload"]
+        if sip2_port is not None:
+            procs["sip2"] = [py, manage, "sip2_server", "--host", host, "--port", str(sip2_port)]
         return procs
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -67,13 +73,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         for name, cmd in self.commands(
-            options["host"], options["port"], not options["no_worker"], options["web_workers"]
+            options["host"],
+            options["port"],
+            not options["no_worker"],
+            options["web_workers"],
+            None if options["no_sip2"] else options["sip2_port"],
         ).items():
             # Own process group: the terminal's Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
         url = f"http://{options['host']}:{options['port']}/"
+        sip2 = "" if options["no_sip2"] else f", SIP2 on {options['host']}:{options['sip2_port']}"
         self.stdout.write(
-            self.style.SUCCESS(f"toshokan is serving {url} (API {url}api/v1/docs) — Ctrl-C stops it")
+            self.style.SUCCESS(f"toshokan is serving {url} (API {url}api/v1/docs{sip2}) — Ctrl-C stops it")
         )
         self.stdout.flush()
         failed = ""
