@@ -201,7 +201,7 @@ def test_item_information_tells_status_title_location_and_due_date(client):
         TITLE,
         "central",
         "central",
-        "002",
+        "001",
     )
     client.get_response(client.sip_checkout_request("1000001"))
     info = client.sip_item_information_response(
