@@ -246,9 +246,12 @@ class Client(Sip2):  # type: ignore[misc]  # the package has no type hints
             self._socket = None
 
 
-def raw_exchange(server: RunningServer, data: bytes, *, replies: int = 1, timeout: float = 5) -> list[bytes]:
+def raw_exchange(
+    server: RunningServer | tuple[str, int], data: bytes, *, replies: int = 1, timeout: float = 5
+) -> list[bytes]:
     """Send bytes on a fresh connection; return up to `replies` CR-terminated responses."""
-    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
+    address = (server.host, server.port) if isinstance(server, RunningServer) else server
+    with socket.create_connection(address, timeout=timeout) as sock:
         sock.sendall(data)
         buffer = b""
         while buffer.count(b"\r") < replies:
