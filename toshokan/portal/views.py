@@ -1,4 +1,4 @@
-"""Pages for patrons: search and the record page.
+"""Pages for patrons: search and the record page (the patron's own pages are in `account`).
 
 Thin: they read through the same selectors as the JSON API (`search_catalog`, `record_detail`)
 and leave the wording to `presenters`. The search page works as a plain GET form; with htmx, a
@@ -19,7 +19,7 @@ from toshokan.core.domain import NotFound
 from toshokan.search.domain.query import SearchRequest
 from toshokan.search.selectors import search_catalog
 
-from . import presenters
+from . import account, presenters
 from .params import MAX_PAGE, PAGE_SIZE, SearchState
 
 
@@ -63,4 +63,6 @@ def record(request: HttpRequest, record_id: int) -> HttpResponse:
         rec = catalog_selectors.record_detail(record_id)
     except NotFound:
         return render(request, "portal/not_found.html", {"record_id": record_id}, status=404)
-    return render(request, "portal/record.html", presenters.record_context(rec, request.GET.get("back", "")))
+    context = presenters.record_context(rec, request.GET.get("back", ""))
+    context["hold"] = account.hold_form_context(request, rec, account.current_patron(request))
+    return render(request, "portal/record.html", context)

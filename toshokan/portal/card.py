@@ -1,0 +1,64 @@
+"""The digital library card's symbols: the card number as a Code 128 barcode and as a QR code,
+both as inline SVG so that the page needs no image request and can be kept offline.
+
+Code 128 (subset C packs two digits into one symbol, and it always carries a check symbol) is
+read by the desk scanners and the self-check as well as the NW-7 printed on plastic cards, and is
+half as wide for the same number, which matters on a phone held under a scanner. The encoding is
+python-barcode's; drawing its modules as rectangles is done here because its SVG writer sizes
+everything in millimetres and adds an XML prologue, neither of which suits an inline, scalable
+image. The QR code is segno's own inline SVG.
+"""
+
+from __future__ import annotations
+
+import barcode
+import segno
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+QUIET_ZONE = 10  # modules of white either side of the bars (ISO/IEC 15417 asks for 10)
+BAR_HEIGHT = 60  # modules; a tall symbol is easier to hit with a hand-held scanner
+
+
+def code128_modules(number: str) -> str:
+    """The symbol's modules left to right, '1' for a bar, without quiet zones."""
+    return str(barcode.get("code128", number).build()[0])
+
+
+def code128_svg(number: str, *, label: str) -> SafeString:
+    modules = code128_modules(number)
+    width = len(modules) + 2 * QUIET_ZONE
+    bars: list[str] = []
+    x = 0
+    while x < len(modules):
+        if modules[x] == "1":
+            run = len(modules[x:]) - len(modules[x:].lstrip("1"))
+            bars.append(f"M{x + QUIET_ZONE} 0h{run}v{BAR_HEIGHT}h-{run}z")
+            x += run
+        else:
+            x += 1
+    return format_html(
+        '<svg class="card-symbol card-symbol--barcode" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'preserveAspectRatio="none" shape-rendering="crispEdges">'
+        '<rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{}"/></svg>',
+        width,
+        BAR_HEIGHT,
+        label,
+        mark_safe("".join(bars)),  # path data built above from numbers only
+    )
+
+
+def qr(number: str) -> segno.QRCode:
+    # A full QR code (never a Micro QR, which phone cameras and many scanners do not read), with
+    # medium error correction for scratched or dim screens.
+    return segno.make_qr(number, error="m", boost_error=False)
+
+
+def qr_svg(number: str, *, label: str) -> SafeString:
+    svg = qr(number).svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="card-symbol card-symbol--qr"
+    )
+    # segno writes the opening tag itself; give it a role and a name for screen readers.
+    return format_html(
+        '<span class="card-symbol-wrap" role="img" aria-label="{}">{}</span>', label, mark_safe(svg)
+    )  # segno's own SVG of the card number

@@ -1,0 +1,51 @@
+{% load static %}/* toshokan: keeps the digital library card readable when the phone is offline.
+   Network first, so the card is always the current one when there is a connection; the last copy
+   that came back is kept and answered when the network fails. Nothing else is cached. Logging out
+   clears this cache (Clear-Site-Data, and card.js as a fallback). */
+"use strict";
+const CACHE = "toshokan-card-v1";
+const CARD = "{% url 'portal:account_card' %}";
+const ASSETS = ["{% static 'portal/site.css' %}", "{% static 'portal/site.js' %}", "{% static 'portal/card.js' %}", "{% static 'django_htmx/htmx-2.min.js' %}"];
+const KEPT = new Set([CARD, ...ASSETS]);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then(async (cache) => {
+      await cache.addAll(ASSETS);
+      const response = await fetch(CARD, { credentials: "same-origin", redirect: "manual" });
+      if (response.ok && response.type === "basic") await cache.put(CARD, response);
+    }).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("toshokan-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || !KEPT.has(url.pathname)) return;
+  event.respondWith(
+    fetch(request)
+      .then(async (response) => {
+        // Only a real card page is kept: a redirect to the login page (the session ended) is not.
+        if (response.ok && response.type === "basic" && !response.redirected) {
+          const cache = await caches.open(CACHE);
+          await cache.put(url.pathname, response.clone());
+        } else if (url.pathname === CARD && response.type === "opaqueredirect") {
+          const cache = await caches.open(CACHE);
+          await cache.delete(CARD);
+        }
+        return response;
+      })
+      .catch(async () => {
+        const cached = await caches.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
+        return cached || Response.error();
+      })
+  );
+});
