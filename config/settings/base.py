@@ -143,4 +143,4 @@ LOGGING = {
 }
 
 # `manage.py load_demo` runs these in order; each module has load(progress) and demo_fingerprint().
-TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff"]
+TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff", "toshokan.circulation.demo"]

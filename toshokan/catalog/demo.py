@@ -2,7 +2,8 @@
 
 Everything comes from the repository's data/ folder (data/README.md lists sources and licences),
 so a fresh machine needs nothing else. The copies are drawn with a fixed seed: the same data gives
-the same barcodes, shelf marks and statuses on every machine.
+the same barcodes, shelf marks and statuses on every machine. Loans and holds are circulation's
+(toshokan.circulation.demo), made through its services, so no copy here starts on loan.
 """
 
 from __future__ import annotations
@@ -46,14 +47,15 @@ BRANCHES = (
     BranchSpec("minami", "デモ市立南分館", "Minami Branch", "東京都千代田区南平河町5-6", "14"),
 )
 
-# How copies stand on a demo day (the rest are on the shelf, available).
+# How copies stand before anyone borrows them. Statuses that a loan, a hold or a transit must back
+# (on_loan, on_hold_shelf, in_transit) are never drawn: the circulation demo (toshokan.circulation.demo)
+# lends, holds and returns copies through its services. One draw per copy, as before, so the same
+# data still gives the same barcodes and shelf marks.
 STATUS_WEIGHTS = (
-    (HoldingStatus.AVAILABLE, 70),
-    (HoldingStatus.ON_LOAN, 16),
-    (HoldingStatus.ON_HOLD_SHELF, 3),
-    (HoldingStatus.IN_TRANSIT, 2),
-    (HoldingStatus.PROCESSING, 1),
+    (HoldingStatus.AVAILABLE, 96),
+    (HoldingStatus.PROCESSING, 2),
     (HoldingStatus.MISSING, 1),
+    (HoldingStatus.WITHDRAWN, 1),
 )
 AOZORA_WORKS_WITH_COPIES = 3000
 
