@@ -95,6 +95,7 @@ class Summary:
     holds: bool = False
     overdue: bool = False
     charged: bool = False
+    unavailable_holds: bool = False
     start: int = 1  # BP, 1-based
     end: int = 0  # BQ, 0 = to the end
 
@@ -105,6 +106,7 @@ class Summary:
             holds=flags[0] == "Y",
             overdue=flags[1] == "Y",
             charged=flags[2] == "Y",
+            unavailable_holds=flags[5] == "Y",
             start=int(start) if start.strip().isdigit() else 1,
             end=int(end) if end.strip().isdigit() else 0,
         )

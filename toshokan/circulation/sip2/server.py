@@ -416,6 +416,7 @@ class Sip2Server:
             (summary.holds, "AS", patron.hold_items),
             (summary.overdue, "AT", patron.overdue_items),
             (summary.charged, "AU", patron.charged_items),
+            (summary.unavailable_holds, "CD", patron.unavailable_hold_items),
         ):
             if wanted:
                 fields.extend((fid, item) for item in items[start - 1 : end])

@@ -19,6 +19,7 @@ from django.utils import timezone
 from toshokan.catalog.domain.enums import HoldingStatus
 from toshokan.catalog.models import Holding
 from toshokan.catalog.tests import factories as catalog_factories
+from toshokan.circulation import services
 from toshokan.circulation.management.commands.sip2_server import server_config
 from toshokan.circulation.models import Loan
 from toshokan.circulation.sip2 import messages as m
@@ -211,3 +212,22 @@ def test_twenty_kiosks_racing_for_one_copy_lend_it_exactly_once(server, library)
     losers = [r for i, r in results.items() if i != winners[0]]
     assert all(v(r, "AF") and "貸出中" in v(r, "AF") for r in losers), {v(r, "AF") for r in losers}
     assert Holding.objects.get(barcode=barcode).status == HoldingStatus.ON_LOAN
+
+
+def test_a_return_that_fills_a_hold_goes_to_the_hold_shelf_and_shows_in_patron_information(client, library):
+    borrower = patron_factories.patron("森", given_name="林太郎", pin="1357")
+    copy = library.copy
+    services.checkout(barcode=copy.barcode, patron=borrower, branch=copy.branch)
+    services.place_hold(patron=library.patron, record=copy.record, pickup_branch=copy.branch)
+    client.login()
+    waiting = ask(client, "sip_patron_information_request", "sip_patron_information_response", "unavail")
+    assert waiting["fixed"]["UnavailableHoldsCount"] == "0001"
+    assert waiting["variable"]["CD"] == ["吾輩は猫である"]
+
+    back = ask(client, "sip_checkin_request", "sip_checkin_response", copy.barcode)
+    assert (back["fixed"]["Ok"], back["fixed"]["Alert"], v(back, "CL")) == ("1", "Y", "hold_shelf")
+    assert "予約資料" in v(back, "AF")
+
+    ready = ask(client, "sip_patron_information_request", "sip_patron_information_response", "hold")
+    assert ready["fixed"]["HoldItemsCount"] == "0001"
+    assert ready["variable"]["AS"] == [copy.barcode]
