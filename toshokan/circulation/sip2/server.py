@@ -141,6 +141,8 @@ class Sip2Server:
             await self._session(session, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except TimeoutError:
+            log.info("SIP2 %s: idle for %ss, closing", session.peer, self.config.idle_timeout)
         except asyncio.CancelledError:
             pass  # the server is stopping
         except Exception:

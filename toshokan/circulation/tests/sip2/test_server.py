@@ -349,3 +349,13 @@ def test_stopping_the_server_closes_open_sessions_and_releases_every_worker_thre
     for c in clients:
         with pytest.raises((ConnectionError, OSError)):
             c.login()
+
+
+def test_an_idle_session_is_closed_after_the_idle_timeout(library):
+    with (
+        running(library, ServerConfig(idle_timeout=0.2)) as server,
+        socket.create_connection((server.host, server.port), timeout=5) as sock,
+    ):
+        sock.sendall(b"9300CNkiosk|COkiosk-pass|\r")
+        assert sock.recv(100) == b"941\r"
+        assert sock.recv(100) == b""  # closed by the server, not by the 5 s timeout here
