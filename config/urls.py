@@ -6,6 +6,7 @@ from config.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("desk/", include("toshokan.circulation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("toshokan.portal.urls")),
 ]

@@ -197,6 +197,15 @@ def transits(branch: Branch, *, incoming: bool) -> QuerySet[Transit]:
     return qs.select_related("holding__record", "from_branch", "to_branch").order_by("sent_at")
 
 
+def ready_hold_count(patron: Patron) -> int:
+    """How many of the patron's holds wait on a hold shelf (the desk says so at checkout)."""
+    return Hold.objects.filter(patron=patron, state=HoldState.READY).count()
+
+
+def copy_by_barcode(barcode: str) -> Holding | None:
+    return Holding.objects.select_related("record", "branch").filter(barcode=barcode.strip()).first()
+
+
 def loan_for_barcode(barcode: str) -> Loan | None:
     return (
         Loan.objects.select_related("patron", "holding__record")

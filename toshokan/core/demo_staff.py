@@ -13,11 +13,80 @@ from django.contrib.auth.models import Group, Permission
 
 CREDENTIALS = Path(settings.BASE_DIR) / "demo" / "credentials.json"
 
-# role → (is_superuser, permissions by app label)
-ROLES = {
+# The desk: lending, returns, renewals, holds, transits; registering patrons and changing their
+# details (not blocks); reading the rules and calendars it lends by.
+DESK = [
+    "circulation.add_loan",
+    "circulation.change_loan",
+    "circulation.delete_loan",
+    "circulation.view_loan",
+    "circulation.add_hold",
+    "circulation.change_hold",
+    "circulation.delete_hold",
+    "circulation.view_hold",
+    "circulation.view_transit",
+    "circulation.view_circulationrule",
+    "circulation.view_circulationsettings",
+    "circulation.view_weeklyclosure",
+    "circulation.view_closedday",
+    "patrons.add_patron",
+    "patrons.change_patron",
+    "patrons.view_patron",
+    "patrons.view_patronblock",
+    "catalog.view_record",
+    "catalog.view_holding",
+    "catalog.view_branch",
+]
+# A manager (館長・係長): the desk, plus rules, calendars, settings, branches, service points, blocks
+# and the audit of staff views.
+MANAGER = [
+    *DESK,
+    *(
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model in (
+            "circulation.circulationrule",
+            "circulation.circulationsettings",
+            "circulation.weeklyclosure",
+            "circulation.closedday",
+            "circulation.servicepoint",
+            "catalog.branch",
+            "patrons.patronblock",
+        )
+        for action in ("add", "change", "delete", "view")
+    ),
+    "patrons.view_staffaccess",
+]
+
+# role → (is_superuser, permissions: an app label for all of that app's, or "app.codename")
+ROLES: dict[str, tuple[bool, list[str]]] = {
     "admin": (True, []),
+    "manager": (False, MANAGER),
+    "desk": (False, DESK),
     "cataloguer": (False, ["catalog"]),
 }
+
+
+def permissions(names: list[str]) -> list[Permission]:
+    """The Permission rows for app labels and "app.codename" names; an unknown name is an error."""
+    found: list[Permission] = []
+    for name in names:
+        if "." not in name:
+            found.extend(Permission.objects.filter(content_type__app_label=name))
+            continue
+        app, codename = name.split(".", 1)
+        perm = Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+        if perm is None:
+            raise LookupError(f"no permission {name} (is the app migrated?)")
+        found.append(perm)
+    return found
+
+
+def ensure_groups() -> None:
+    """Create or update the role groups with their permissions (idempotent)."""
+    for role, (_superuser, names) in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if names:
+            group.permissions.set(permissions(names))
 
 
 def demo_fingerprint() -> str:
@@ -27,10 +96,7 @@ def demo_fingerprint() -> str:
 def load(progress: Callable[[str], None]) -> None:
     data = json.loads(CREDENTIALS.read_text(encoding="utf-8"))
     User = get_user_model()
-    for role, (_superuser, apps) in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        if apps:
-            group.permissions.set(Permission.objects.filter(content_type__app_label__in=apps))
+    ensure_groups()
     for entry in data.get("staff", []):
         user, _ = User.objects.get_or_create(username=entry["username"])
         superuser = ROLES.get(entry["role"], (False, []))[0]

@@ -29,3 +29,7 @@ def search_patrons(text: str, *, limit: int = 20) -> list[Patron]:
 
 def staff_accesses(patron: Patron) -> QuerySet[StaffAccess]:
     return StaffAccess.objects.filter(patron=patron).select_related("actor")
+
+
+def patron_by_id(pk: int) -> Patron | None:
+    return Patron.objects.select_related("home_branch").filter(pk=pk).first()

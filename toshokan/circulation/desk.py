@@ -1,0 +1,74 @@
+"""Who may use the staff desk, and at which branch they work.
+
+Roles are Django groups (toshokan/core/demo_staff.py creates them): *desk* lends, takes back,
+renews, processes holds and registers patrons; *manager* does what the desk does and also edits
+rules, calendars, branches and blocks; *cataloguer* edits the catalogue only; *admin* is a
+superuser. The desk pages check permissions, not group names, so a library can build its own
+roles in the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from toshokan.catalog import selectors as catalog_selectors
+from toshokan.catalog.models import Branch
+
+from .models import ServicePoint
+
+# Lending, returns, renewals and holds at the desk.
+USE_DESK = "circulation.add_loan"
+# Registering patrons, renewing their registration, resetting their PIN.
+REGISTER_PATRONS = "patrons.add_patron"
+CHANGE_PATRONS = "patrons.change_patron"
+# Stopping and reopening a card (貸出停止): managers.
+MANAGE_BLOCKS = "patrons.add_patronblock"
+
+LOGIN_URL = reverse_lazy("desk:login")
+SESSION_BRANCH = "desk_branch"
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def staff_view(*perms: str) -> Callable[[View], View]:
+    """Log in first (the desk's login page), then hold every permission named, or 403."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not (user.is_active and user.is_staff and user.has_perms((USE_DESK, *perms))):
+                return render(request, "circulation/desk/forbidden.html", {"perms": perms}, status=403)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped, login_url=LOGIN_URL)  # type: ignore[return-value]
+
+    return decorate
+
+
+def branch_for(request: HttpRequest) -> Branch:
+    """The branch this desk works at: the one chosen in this session, else the staff member's
+    service point, else the first branch."""
+    code = request.session.get(SESSION_BRANCH)
+    branches = catalog_selectors.branches()
+    if code:
+        chosen = branches.filter(code=code).first()
+        if chosen is not None:
+            return chosen
+    user: AbstractBaseUser | AnonymousUser = request.user
+    point = ServicePoint.objects.select_related("branch").filter(user_id=user.pk).first()
+    if point is not None:
+        return point.branch
+    first = branches.first()
+    if first is None:
+        raise PermissionDenied("館が登録されていません。管理画面で館を登録してください")
+    return first
