@@ -10,6 +10,9 @@ from django.conf import settings
 
 from toshokan.search.engine import reset_backend
 
+# A real SMTP server on loopback (aiosmtpd) for every test that sends e-mail: `smtp_server`, `smtp_down`.
+pytest_plugins = ["toshokan.notices.tests.smtp"]
+
 
 @pytest.fixture(autouse=True)
 def search_index(tmp_path: Path) -> Iterator[Path]:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "toshokan.catalog",
     "toshokan.search",
     "toshokan.patrons",
+    "toshokan.notices",
     "toshokan.circulation",
     "toshokan.portal",
 ]
@@ -110,6 +111,21 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Notices by e-mail (docs/notices.md): Django's SMTP backend, to the server the environment names.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"  # STARTTLS
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"  # implicit TLS (port 465)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))  # a server that hangs fails the notice
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@toshokan.invalid")
+# How long the per-patron notice log is kept (`manage.py send_notices` prunes older notices).
+TOSHOKAN_NOTICE_RETENTION_DAYS = int(os.environ.get("TOSHOKAN_NOTICE_RETENTION_DAYS", "365"))
+# The patron's account page, linked from every e-mail (empty: no link).
+TOSHOKAN_ACCOUNT_URL = os.environ.get("TOSHOKAN_ACCOUNT_URL", "")
 
 # Search: the embedded engine needs no server; "postgres" uses the database (PostgreSQL only).
 TOSHOKAN_SEARCH = {

@@ -43,6 +43,8 @@ class Patron(models.Model):
     pin_hash = models.CharField(max_length=255, blank=True)
     registered_on = models.DateField()
     expires_on = models.DateField("有効期限")
+    # The expiry date the registration-expiring notice was sent for: once per expiry, again after renewal.
+    expiry_notice_sent_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

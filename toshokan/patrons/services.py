@@ -273,3 +273,15 @@ def lift_block(*, block: PatronBlock, actor: Any = None) -> PatronBlock:
 def record_staff_access(*, actor: Any, patron: Patron, kind: StaffAccessKind, via: str = "desk") -> None:
     """Audit one staff view of a patron's loans, holds, history or notices (who, whom, what, when)."""
     StaffAccess.objects.create(actor=actor, patron=patron, kind=kind.value, via=via)
+
+
+@transaction.atomic
+def mark_expiry_notice_sent(*, patron: Patron, expires_on: date) -> bool:
+    """Remember that the registration-expiring notice went out for this expiry date. False when it
+    already had (a second run of the daily scan, or a renewal since): the caller sends nothing."""
+    updated = (
+        Patron.objects.filter(pk=patron.pk, expires_on=expires_on)
+        .exclude(expiry_notice_sent_for=expires_on)
+        .update(expiry_notice_sent_for=expires_on)
+    )
+    return updated == 1
