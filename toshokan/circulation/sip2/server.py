@@ -69,6 +69,7 @@ class Session:
     resend_requests: int = 0
     last_response: bytes = b""
     institution: str = ""  # the last AO the SC sent
+    busy: bool = False  # a message is being answered
 
 
 class Sip2Server:
@@ -86,7 +87,8 @@ class Sip2Server:
             max_workers=max(1, self.config.workers), thread_name_prefix="sip2"
         )
         self._server: asyncio.base_events.Server | None = None
-        self._sessions: set[asyncio.Task[None]] = set()
+        self._sessions: dict[asyncio.Task[None], Session] = {}
+        self._stopping = False
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -99,13 +101,21 @@ class Sip2Server:
     async def close(self, grace: float = 5.0) -> None:
         """Stop accepting, let each session finish the message in hand, then release the threads'
         database connections."""
+        self._stopping = True
         if self._server is not None:
             self._server.close()
-        sessions = list(self._sessions)
-        for task in sessions:
-            task.cancel()
-        if sessions:
-            await asyncio.wait(sessions, timeout=grace)
+        # Sessions waiting for a message end now; one answering a message (a checkout's
+        # transaction may be under way) sends its response first, within the grace period.
+        for task, session in list(self._sessions.items()):
+            if not session.busy:
+                task.cancel()
+        busy = list(self._sessions)
+        if busy:
+            _, late = await asyncio.wait(busy, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1)
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.get_running_loop().run_in_executor(None, self._release_threads)
@@ -134,9 +144,9 @@ class Sip2Server:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._sessions.add(task)
         peer = writer.get_extra_info("peername")
         session = Session(peer=f"{peer[0]}:{peer[1]}" if peer else "?")
+        self._sessions[task] = session
         try:
             await self._session(session, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -148,7 +158,7 @@ class Sip2Server:
         except Exception:
             log.exception("SIP2 session %s failed", session.peer)
         finally:
-            self._sessions.discard(task)
+            self._sessions.pop(task, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -185,11 +195,15 @@ class Sip2Server:
             line, buffer = buffer[:cut], buffer[cut + 1 :]
             if not line.strip():
                 continue
-            response, keep_open = await self.respond(session, line)
-            if response is not None:
-                writer.write(response)
-                await writer.drain()
-            if not keep_open:
+            session.busy = True
+            try:
+                response, keep_open = await self.respond(session, line)
+                if response is not None:
+                    writer.write(response)
+                    await writer.drain()
+            finally:
+                session.busy = False
+            if not keep_open or self._stopping:
                 return
 
     # --- messages ---------------------------------------------------------------------------------

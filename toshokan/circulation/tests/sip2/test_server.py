@@ -4,6 +4,7 @@ in memory (FakeLibrary). The same conversations against the real database are in
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ import pytest
 from toshokan.circulation.sip2 import messages as m
 from toshokan.circulation.sip2.server import ServerConfig
 
-from .fakes import NOW, Client, FakeLibrary, raw_exchange, running
+from .fakes import NOW, Client, FakeLibrary, RunningServer, raw_exchange, running
 
 CARD, PIN = "29000001", "2468"
 TITLE = "吾輩は猫である"
@@ -359,3 +360,31 @@ def test_an_idle_session_is_closed_after_the_idle_timeout(library):
         sock.sendall(b"9300CNkiosk|COkiosk-pass|\r")
         assert sock.recv(100) == b"941\r"
         assert sock.recv(100) == b""  # closed by the server, not by the 5 s timeout here
+
+
+def test_stopping_lets_a_checkout_in_hand_send_its_response(library):
+    class SlowLibrary(FakeLibrary):
+        def checkout(self, *args, **kwargs):
+            time.sleep(0.5)
+            return super().checkout(*args, **kwargs)
+
+    slow = SlowLibrary(patrons=library.patrons, copies=library.copies)
+    server = RunningServer(slow, ServerConfig(), lambda: NOW)
+    c = Client(server)
+    c.connect()
+    c.login()
+    c.patron = CARD
+    replies: list[dict] = []
+    kiosk = threading.Thread(
+        target=lambda: replies.append(
+            c.sip_checkout_response(c.get_response(c.sip_checkout_request("1000001")))
+        )
+    )
+    kiosk.start()
+    time.sleep(0.2)  # the checkout is under way
+    server.stop()
+    kiosk.join(5)
+    assert replies and replies[0]["fixed"]["Ok"] == "1"
+    with pytest.raises((ConnectionError, OSError)):
+        c.login()
+    c.close()
