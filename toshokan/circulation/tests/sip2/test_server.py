@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -374,7 +375,7 @@ def test_stopping_lets_a_checkout_in_hand_send_its_response(library):
     c.connect()
     c.login()
     c.patron = CARD
-    replies: list[dict] = []
+    replies: list[dict[str, Any]] = []
     kiosk = threading.Thread(
         target=lambda: replies.append(
             c.sip_checkout_response(c.get_response(c.sip_checkout_request("1000001")))
