@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from toshokan.catalog.domain.enums import HoldingStatus
-from toshokan.catalog.models import Branch, Holding
+from toshokan.catalog.models import Branch, Holding, Record
+from toshokan.core.domain import NotFound
 from toshokan.patrons.models import Patron
 
 from .domain.calendar import BranchCalendar
@@ -211,4 +212,63 @@ def loan_for_barcode(barcode: str) -> Loan | None:
         Loan.objects.select_related("patron", "holding__record")
         .filter(holding__barcode=barcode.strip())
         .first()
+    )
+
+
+# -- the JSON API -------------------------------------------------------------------------------
+
+
+def loan_by_id(pk: int) -> Loan:
+    return Loan.objects.select_related("holding__record", "branch", "patron").get(pk=pk)
+
+
+def hold_by_id(pk: int) -> Hold:
+    return Hold.objects.select_related("record", "pickup_branch", "holding", "assigned", "patron").get(pk=pk)
+
+
+def hold_view(hold: Hold, *, today: date) -> HoldView:
+    waiting = hold.state in (HoldState.WAITING, HoldState.SUSPENDED)
+    return HoldView(hold=hold, estimate=hold_estimate(hold, today=today) if waiting else None)
+
+
+def account_counts(patron: Patron) -> dict[str, int]:
+    """How many loans and holds a patron has, and how many holds wait on a hold shelf."""
+    holds = dict(
+        Hold.objects.filter(patron=patron)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return {
+        "loan_count": Loan.objects.filter(patron=patron).count(),
+        "hold_count": sum(holds.values()),
+        "ready_hold_count": holds.get(HoldState.READY.value, 0),
+    }
+
+
+def record_by_id(pk: int) -> Record:
+    record = Record.objects.filter(pk=pk).first()
+    if record is None:
+        raise NotFound(f"書誌 {pk} はありません (no record {pk})", code="record_not_found")
+    return record
+
+
+def holding_by_barcode(barcode: str) -> Holding:
+    copy = Holding.objects.select_related("record", "branch").filter(barcode=barcode.strip()).first()
+    if copy is None:
+        raise NotFound(f"資料番号 {barcode} の資料はありません (no copy {barcode})", code="item_not_found")
+    return copy
+
+
+def holds_to_expire(today: date) -> QuerySet[Hold]:
+    """Holds that end today: not picked up by their deadline (取置期限), or waiting past the date
+    after which the patron no longer needs them. `services.expire_holds` ends them; the daily
+    notice scan reads them first, to tell their patrons."""
+    return (
+        Hold.objects.filter(
+            Q(state=HoldState.READY, pickup_by__lt=today)
+            | Q(state__in=[HoldState.WAITING, HoldState.SUSPENDED], not_needed_after__lt=today)
+        )
+        .select_related("patron", "record", "pickup_branch")
+        .order_by("pk")
     )
