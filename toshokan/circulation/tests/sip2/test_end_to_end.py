@@ -164,6 +164,10 @@ def test_a_copy_returned_at_another_branch_is_set_aside_for_transit(client, libr
     assert (back["fixed"]["Ok"], back["fixed"]["Alert"]) == ("1", "Y")
     assert (v(back, "AQ"), v(back, "CL")) == ("north", "transit:north")
     assert Holding.objects.get(pk=library.north_copy.pk).status == HoldingStatus.IN_TRANSIT
+    item = ask(
+        client, "sip_item_information_request", "sip_item_information_response", library.north_copy.barcode
+    )
+    assert (item["fixed"]["CirculationStatus"], v(item, "AQ"), v(item, "AP")) == ("10", "north", "north")
 
 
 def test_checkout_of_a_copy_already_borrowed_renews_it_when_the_kiosk_allows(client, library):
