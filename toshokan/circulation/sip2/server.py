@@ -67,6 +67,7 @@ class Session:
     logged_in: bool = False
     failed_logins: int = 0
     resend_requests: int = 0
+    last_request: bytes = b""
     last_response: bytes = b""
     institution: str = ""  # the last AO the SC sent
     busy: bool = False  # a message is being answered
@@ -219,6 +220,17 @@ class Sip2Server:
             return self._resend_request(session, str(exc))
         session.resend_requests = 0
         detect = request.checksum is not None
+        if request.sequence is not None and line == session.last_request and session.last_response:
+            # The same message with the same sequence number: the SC did not get our answer and
+            # sent it again. Answer again rather than act twice (a second checkout of the copy
+            # just lent would be refused as already borrowed).
+            log.info(
+                "SIP2 %s: %s repeated (sequence %s), answered again",
+                session.peer,
+                request.name,
+                request.sequence,
+            )
+            return session.last_response, True
         if request.command == "97":
             if not session.last_response:
                 log.info("SIP2 %s: resend asked before any response", session.peer)
@@ -242,7 +254,7 @@ class Sip2Server:
         if request.command == "93" and not session.logged_in and session.failed_logins >= MAX_FAILED_LOGINS:
             keep_open = False
         data = m.encode(reply, encoding=enc, sequence=request.sequence, error_detection=detect)
-        session.last_response = data
+        session.last_request, session.last_response = line, data
         return data, keep_open
 
     def _resend_request(self, session: Session, reason: str) -> tuple[bytes | None, bool]:

@@ -389,3 +389,19 @@ def test_stopping_lets_a_checkout_in_hand_send_its_response(library):
     with pytest.raises((ConnectionError, OSError)):
         c.login()
     c.close()
+
+
+def test_a_retransmitted_checkout_is_answered_again_not_lent_twice(server, library):
+    login = m.encode(m.decode(b"9300CNkiosk|COkiosk-pass|"), sequence="1", error_detection=True)
+    checkout = m.encode(
+        m.decode(f"11NN20261126    101500{' ' * 18}AOcentral|AA{CARD}|AB1000001|".encode()),
+        sequence="2",
+        error_detection=True,
+    )
+    _, first, again = raw_exchange(server, login + checkout + checkout, replies=3)
+    assert first == again and first.startswith(b"121")
+    assert library.loans["1000001"][0] == CARD
+    # Without a sequence number there is no telling a retransmission from a new request.
+    plain = f"11NN20261126    101500{' ' * 18}AOcentral|AA{CARD}|AB1000001|\r".encode()
+    _, second = raw_exchange(server, b"9300CNkiosk|COkiosk-pass|\r" + plain, replies=2)
+    assert second.startswith(b"120")
