@@ -480,3 +480,18 @@ def test_the_service_worker_is_served_from_the_site_root_and_keeps_only_the_card
     body = response.content.decode()
     assert 'const CARD = "/account/card";' in body
     assert '/account/"' not in body
+
+
+def test_the_account_pages_are_in_english_for_a_browser_that_asks(hanako, taro):
+    loan = lend(hanako)
+    services.place_hold(patron=taro, record=loan.holding.record, pickup_branch=loan.branch)
+    client = Client(headers={"accept-language": "en"})
+    login = text(client.get("/account/login"))
+    assert "Log in to My library" in login and "Card number" in login
+    client.post("/account/login", {"card_number": hanako.card_number, "pin": patron_factories.PIN})
+    page = text(client.get("/account/"))
+    assert '<h1 class="page-title">My library</h1>' in page
+    assert ">Renew</button>" in page and "1 item" in page and "days left" in page
+    body = text(client.post(f"/account/loans/{loan.pk}/renew", HTTP_HX_REQUEST="true"))
+    assert "It cannot be renewed: someone else has placed a hold on it." in body
+    assert "Library card" in text(client.get("/account/card"))

@@ -16,4 +16,20 @@
     var heading = document.getElementById("results-heading");
     if (heading) heading.focus();
   });
+
+  // My library: a renewal or a hold action replaces its own row (the button that was pressed is
+  // gone); put focus on the answer inside the new row, so that it is read out and Tab goes on
+  // from there.
+  var swappedRow = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    swappedRow = target && target.classList && target.classList.contains("item") ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swappedRow) return;
+    var row = document.getElementById(swappedRow);
+    swappedRow = null;
+    var outcome = row && row.querySelector(".outcome");
+    if (outcome) outcome.focus();
+  });
 })();
