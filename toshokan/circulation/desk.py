@@ -14,7 +14,6 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -64,8 +63,7 @@ def branch_for(request: HttpRequest) -> Branch:
         chosen = branches.filter(code=code).first()
         if chosen is not None:
             return chosen
-    user: AbstractBaseUser | AnonymousUser = request.user
-    point = ServicePoint.objects.select_related("branch").filter(user_id=user.pk).first()
+    point = ServicePoint.objects.select_related("branch").filter(user_id=request.user.pk or 0).first()
     if point is not None:
         return point.branch
     first = branches.first()

@@ -21,7 +21,7 @@ SCAN_ATTRS = {
 }
 
 
-def _labels(enum: type) -> list[tuple[str, str]]:
+def _labels(enum: type) -> list[tuple[str, object]]:
     return [(m.value, _(m.label_ja)) for m in enum]  # type: ignore[attr-defined]
 
 

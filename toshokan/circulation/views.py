@@ -599,4 +599,5 @@ def holds(request: HttpRequest) -> HttpResponse:
 
 
 def shelf_patron(shelf: list[Any], patron_id: int) -> Patron:
-    return next(h.patron for h in shelf if h.patron_id == patron_id)
+    patron: Patron = next(h.patron for h in shelf if h.patron_id == patron_id)
+    return patron

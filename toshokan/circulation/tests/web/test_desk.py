@@ -80,10 +80,10 @@ def test_desk_staff_cannot_stop_a_card_but_a_manager_can(client, library):
     client.force_login(staff("m", "manager"))
     assert client.post(url, {"reason": "conduct", "note": "注意"}).status_code == 302
     block = PatronBlock.objects.get(patron=library.patron)
-    assert block.reason == "conduct" and block.created_by.username == "m"
+    assert block.reason == "conduct" and block.created_by is not None and block.created_by.username == "m"
     client.post(reverse("desk:lift_block", args=[library.patron.pk, block.pk]))
     block.refresh_from_db()
-    assert block.lifted_at is not None and block.lifted_by.username == "m"
+    assert block.lifted_at is not None and block.lifted_by is not None and block.lifted_by.username == "m"
 
 
 def test_the_manager_group_may_edit_rules_and_calendars_and_the_desk_group_may_not(db):
@@ -197,6 +197,7 @@ def test_a_return_that_fills_a_hold_prints_a_slip_and_is_audited(desk_client, li
     response = desk_client.post(reverse("desk:checkin"), {"barcode": item.barcode})
     html = response.content.decode()
     hold.refresh_from_db()
+    assert hold.pickup_by is not None
     assert "予約棚へ" in html and library.patron.card_number in html
     assert hold.pickup_by.strftime("%Y-%m-%d") in html
     assert accesses(library.patron, "holds") == 1
@@ -243,7 +244,7 @@ def test_looking_up_by_card_goes_straight_to_the_patron_and_every_view_is_audite
     html = page.content.decode()
     assert "こころ" in html
     assert accesses(p, "profile") == accesses(p, "loans") == accesses(p, "holds") == 1
-    assert StaffAccess.objects.filter(patron=p).first().actor.username == "desk1"
+    assert {a.actor.username for a in StaffAccess.objects.filter(patron=p)} == {"desk1"}
     desk_client.get(response["Location"])
     assert accesses(p, "loans") == 2
 

@@ -1,0 +1,143 @@
+"""The desk in a real browser (Debian's chromium through Playwright): a barcode scanner is a
+keyboard that types digits and Enter, so these tests only type — no clicks between scans."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from toshokan.circulation import services
+from toshokan.circulation.models import Hold, Loan
+from toshokan.patrons.domain.enums import BlockReason
+from toshokan.patrons.services import add_block
+
+from .conftest import PASSWORD, Library, make_library, staff
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def lib(transactional_db) -> Library:
+    staff("desk1", "desk")
+    return make_library()
+
+
+def log_in(page: Page, url, path: str) -> None:
+    page.goto(url(path))
+    expect(page.locator("#id_username")).to_be_focused()
+    page.keyboard.type("desk1")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(url(path))
+
+
+def scan(page: Page, code: str) -> None:
+    """What a USB barcode scanner does: type fast into whatever has the focus, then Enter."""
+    page.keyboard.type(code, delay=4)
+    page.keyboard.press("Enter")
+
+
+def test_checkout_by_scanner_keystrokes_card_then_copies(page: Page, url, lib: Library):
+    log_in(page, url, "/desk/checkout")
+    expect(page.locator("#card")).to_be_focused()
+    page.evaluate("window.sameDocument = true")
+    scan(page, lib.patron.card_number)
+    expect(page.locator("#patron-heading")).to_contain_text("山田 花子")
+    expect(page.locator("#barcode")).to_be_focused()
+
+    scan(page, lib.copies[0].barcode)
+    rows = page.locator("#session-loans tbody tr")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#barcode")).to_be_focused()
+    scan(page, lib.copies[2].barcode)
+    expect(rows).to_have_count(2)
+    expect(page.locator("#barcode")).to_be_focused()
+
+    loans = {loan.holding.barcode: loan for loan in Loan.objects.select_related("holding")}
+    assert set(loans) == {lib.copies[0].barcode, lib.copies[2].barcode}
+    # Newest first, each with its due date.
+    expect(rows.nth(0)).to_contain_text(lib.copies[2].barcode)
+    expect(rows.nth(0)).to_contain_text(f"{loans[lib.copies[2].barcode].due_on:%Y-%m-%d}")
+    expect(rows.nth(1)).to_contain_text(lib.copies[0].barcode)
+    # htmx swapped the checkout area in place: still the same document.
+    assert page.evaluate("window.sameDocument") is True
+
+
+def test_a_refusal_appears_inline_and_the_next_scan_still_works(page: Page, url, lib: Library):
+    services.checkout(barcode=lib.copies[0].barcode, patron=lib.other, branch=lib.central)
+    log_in(page, url, "/desk/checkout")
+    scan(page, lib.patron.card_number)
+    expect(page.locator("#barcode")).to_be_focused()
+    scan(page, lib.copies[0].barcode)
+    expect(page.get_by_role("alert")).to_contain_text("この資料は貸出中です")
+    expect(page.locator("#barcode")).to_be_focused()
+    scan(page, lib.copies[1].barcode)
+    expect(page.locator("#session-loans tbody tr")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert Loan.objects.filter(patron=lib.patron).count() == 1
+
+
+def test_a_blocked_card_shows_why_before_any_copy_is_scanned(page: Page, url, lib: Library):
+    add_block(patron=lib.patron, reason=BlockReason.LOST_CARD)
+    log_in(page, url, "/desk/checkout")
+    scan(page, lib.patron.card_number)
+    expect(page.locator(".problems")).to_contain_text("貸出停止中です (カード紛失)")
+    scan(page, lib.copies[0].barcode)
+    expect(page.get_by_role("alert")).to_contain_text("貸出停止中です")
+    assert not Loan.objects.exists()
+
+
+def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(page: Page, url, lib: Library):
+    botchan_here, kokoro = lib.copies[2], lib.copies[0]
+    services.checkout(barcode=botchan_here.barcode, patron=lib.other, branch=lib.central)
+    services.checkout(barcode=lib.copies[3].barcode, patron=lib.other, branch=lib.kita)
+    services.checkout(barcode=kokoro.barcode, patron=lib.other, branch=lib.central)
+    services.place_hold(patron=lib.patron, record=lib.botchan, pickup_branch=lib.central)
+
+    log_in(page, url, "/desk/return")
+    expect(page.locator("#barcode")).to_be_focused()
+    scan(page, botchan_here.barcode)
+    results = page.locator("#scan-results > li")
+    expect(results).to_have_count(1)
+    expect(results.nth(0)).to_contain_text("予約棚へ")
+    expect(results.nth(0).locator(".slip")).to_contain_text(lib.patron.card_number)
+    expect(page.locator("#barcode")).to_be_focused()
+    expect(page.locator("#barcode")).to_have_value("")
+
+    scan(page, kokoro.barcode)
+    expect(results).to_have_count(2)
+    expect(results.nth(0)).to_contain_text("書架へ")
+    expect(results.nth(1)).to_contain_text("予約棚へ")
+    expect(page.locator("#barcode")).to_be_focused()
+
+    scan(page, "0000")
+    expect(results.nth(0)).to_contain_text("資料番号 0000 の資料はありません")
+
+    hold = Hold.objects.get()
+    assert hold.state == "ready" and hold.assigned_id == botchan_here.pk
+    page.get_by_role("link", name="予約処理").click()
+    shelf = page.locator("#hold-shelf tbody tr")
+    expect(shelf).to_have_count(1)
+    expect(shelf.nth(0)).to_contain_text(lib.patron.card_number)
+    expect(shelf.nth(0)).to_contain_text(botchan_here.barcode)
+    expect(shelf.nth(0)).to_contain_text(f"{hold.pickup_by:%Y-%m-%d}")
+
+
+def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
+    context = browser.new_context(locale="ja-JP", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        log_in(page, url, "/desk/checkout")
+        scan(page, lib.patron.card_number)
+        expect(page.locator("#patron-heading")).to_contain_text("山田 花子")
+        expect(page.locator("#barcode")).to_be_focused()
+        scan(page, lib.copies[0].barcode)
+        expect(page.locator("#session-loans tbody tr")).to_have_count(1)
+        expect(page.locator("#barcode")).to_be_focused()
+        scan(page, lib.copies[2].barcode)
+        expect(page.locator("#session-loans tbody tr")).to_have_count(2)
+    finally:
+        context.close()
+    assert Loan.objects.filter(patron=lib.patron).count() == 2
