@@ -131,6 +131,8 @@ TOSHOKAN_ACCOUNT_URL = os.environ.get("TOSHOKAN_ACCOUNT_URL", "")
 TOSHOKAN_SEARCH = {
     "BACKEND": os.environ.get("TOSHOKAN_SEARCH_BACKEND", "tantivy"),
     "INDEX_DIR": Path(os.environ.get("TOSHOKAN_INDEX_DIR", VAR_DIR / "index")),
+    # Checkouts and returns reach the index this many seconds later, many in one commit (0: at once).
+    "AVAILABILITY_DELAY_S": float(os.environ.get("TOSHOKAN_SEARCH_AVAILABILITY_DELAY_S", "1")),
 }
 
 # The library's name in the page header, per language.

@@ -15,6 +15,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 TOSHOKAN_SEARCH = {
     "BACKEND": os.environ.get("TOSHOKAN_SEARCH_BACKEND", "tantivy"),
     "INDEX_DIR": VAR_DIR / f"test-index-{os.getpid()}",
+    # Checkouts reach the index in their on-commit hook, so tests see them at once.
+    "AVAILABILITY_DELAY_S": 0,
 }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

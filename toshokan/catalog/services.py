@@ -488,8 +488,10 @@ def lock_holding(*, barcode: str) -> Holding:
 
 
 def update_holding_status(*, holding: Holding, status: HoldingStatus) -> None:
-    """Set the status of a copy the caller has locked (lock_holding); search follows on commit."""
+    """Set the status of a copy the caller has locked (lock_holding). Search follows after commit,
+    as an availability change: coalesced with others, within about a second (search.availability)."""
     if holding.status != status.value:
         holding.status = status.value
         Holding.objects.filter(pk=holding.pk).update(status=status.value, updated_at=timezone.now())
-        _queue_reindex([holding.record_id])
+        record_id = holding.record_id
+        transaction.on_commit(lambda: hooks.availability_changed([record_id]))

@@ -9,6 +9,7 @@ class SearchConfig(AppConfig):
     def ready(self) -> None:
         from toshokan.core import hooks
 
-        from . import services
+        from . import availability, services
 
         hooks.on_records_changed(services.records_changed)
+        hooks.on_availability_changed(availability.changed)
