@@ -27,6 +27,9 @@ from toshokan.catalog import services as catalog_services
 from toshokan.catalog.domain.enums import HoldingStatus
 from toshokan.catalog.models import Branch, Holding, Record
 from toshokan.core.domain import DomainError, NotFound
+from toshokan.notices import services as notice_services
+from toshokan.notices.domain.enums import NoticeKind
+from toshokan.notices.domain.messages import NoticeContext, NoticeItem
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.domain.registration import is_expired
 from toshokan.patrons.models import Patron
@@ -259,6 +262,7 @@ def _send_to_hold(
             policy = selectors.policy_for(hold.patron, holding, here)
             hold.ready_on = today
             hold.pickup_by = selectors.calendar_for(here).due_date(today, policy.hold_pickup_days)
+            _notify_hold_ready(hold, holding, here, today)
             hold.save()
         catalog_services.update_holding_status(holding=holding, status=HoldingStatus.ON_HOLD_SHELF)
         return CheckinResult(holding, was_on_loan, late, "hold_shelf", None, hold)
@@ -267,7 +271,7 @@ def _send_to_hold(
         hold.save()
     elif hold.state == HoldState.READY:  # scanned at another branch than its hold shelf: send it back
         hold.state = HoldState.IN_TRANSIT
-        hold.ready_on = hold.pickup_by = None
+        hold.ready_on = hold.pickup_by = hold.ready_sent_on = None  # told again, with the new deadline
         hold.save()
     Transit.objects.create(
         holding=holding,
@@ -278,6 +282,20 @@ def _send_to_hold(
     )
     catalog_services.update_holding_status(holding=holding, status=HoldingStatus.IN_TRANSIT)
     return CheckinResult(holding, was_on_loan, late, "transit", hold.pickup_branch, hold)
+
+
+def _notify_hold_ready(hold: Hold, holding: Holding, here: Branch, today: date) -> None:
+    """予約資料のご用意: tell the patron once each time the hold goes on the hold shelf. The notice
+    is written in this transaction; its e-mail goes after commit."""
+    if hold.ready_sent_on is not None:
+        return
+    notice_services.send_notice(
+        patron=hold.patron,
+        kind=NoticeKind.HOLD_READY,
+        items=[NoticeItem(holding.record.title or "（書名なし）")],
+        context=NoticeContext(on=hold.pickup_by, branch=here.name, branch_en=here.name_en),
+    )
+    hold.ready_sent_on = today
 
 
 def _route_home(
@@ -455,13 +473,10 @@ def expire_holds(*, now: datetime | None = None) -> int:
     now = _now(now)
     today = _today(now)
     ended = 0
-    overdue_pickup = Hold.objects.filter(state=HoldState.READY, pickup_by__lt=today).values_list(
-        "pk", flat=True
-    )
-    unwanted = Hold.objects.filter(
-        state__in=[HoldState.WAITING, HoldState.SUSPENDED], not_needed_after__lt=today
-    ).values_list("pk", flat=True)
-    for pk in [*overdue_pickup, *unwanted]:
+    ending = list(selectors.holds_to_expire(today).values_list("pk", "state"))
+    # Unwanted holds first: a copy released from the hold shelf must not go to one of them.
+    ending.sort(key=lambda row: row[1] == HoldState.READY)
+    for pk, _state in ending:
         hold = Hold.objects.select_for_update().select_related("pickup_branch").filter(pk=pk).first()
         if hold is None:
             continue

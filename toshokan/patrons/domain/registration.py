@@ -15,6 +15,9 @@ from .enums import Residency
 
 DEFAULT_YEARS = {Residency.RESIDENT: 3, Residency.COMMUTER: 1, Residency.OTHER_AREA: 1}
 RENEWAL_WINDOW = timedelta(days=31)
+# The registration-expiring notice goes out this long before expiry: inside the renewal window, so
+# a patron who is told can renew at once.
+EXPIRY_NOTICE = timedelta(days=30)
 
 
 def add_years(day: date, years: int) -> date:

@@ -1,0 +1,194 @@
+"""The daily notice scans (`manage.py send_notices`, or the `daily_notices` task): due soon,
+overdue, expired holds and expiring registrations — each sent once.
+
+"Once" is kept in the rows the notice is about, so a scan may run twice a day, late, or on two
+machines at once without telling anyone twice: Loan.due_soon_sent_on (reset by a renewal, so the
+new due date gets its own reminder), Loan.overdue_sent_on, Patron.expiry_notice_sent_for (the
+expiry date it was sent for, so a renewed registration is reminded again next time). Each group of
+notices is written in its own transaction with the rows it marks, locked; the e-mails go after
+commit. Items lost (紛失) get neither reminder. Hold-ready notices are not scanned for: the return
+that puts a copy on the hold shelf sends them (services._send_to_hold).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tasks import task
+
+from toshokan.notices import services as notice_services
+from toshokan.notices.domain.enums import NoticeKind
+from toshokan.notices.domain.messages import NoticeContext, NoticeItem
+from toshokan.patrons import services as patron_services
+from toshokan.patrons.domain.registration import EXPIRY_NOTICE
+from toshokan.patrons.models import Patron
+
+from . import selectors, services
+from .domain.states import HoldState, LoanState
+from .models import Hold, Loan
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReport:
+    due_soon: int  # notices (one per patron and due date)
+    overdue: int  # notices (one per patron)
+    holds_expired: int  # holds ended
+    hold_expired_notices: int
+    registration: int
+    requeued: int  # stalled e-mails enqueued again
+    stalled_failed: int
+    pruned: int  # notices past the retention period
+
+
+def _title(loan_or_hold: Loan | Hold) -> str:
+    record = loan_or_hold.holding.record if isinstance(loan_or_hold, Loan) else loan_or_hold.record
+    return record.title or "（書名なし）"
+
+
+def send_due_soon_notices(*, today: date) -> int:
+    """返却期限のお知らせ: loans due within CirculationSettings.due_soon_days (today included), to
+    patrons who keep the reminder on — one notice per patron and due date."""
+    horizon = today + timedelta(days=selectors.settings().row.due_soon_days)
+    candidates = Loan.objects.filter(
+        state=LoanState.ACTIVE,
+        due_on__gte=today,
+        due_on__lte=horizon,
+        due_soon_sent_on__isnull=True,
+        patron__due_soon_reminder=True,
+    )
+    groups = sorted(set(candidates.values_list("patron_id", "due_on")))
+    sent = 0
+    for patron_id, due_on in groups:
+        with transaction.atomic():
+            loans = list(
+                candidates.filter(patron_id=patron_id, due_on=due_on)
+                .select_for_update(of=("self",))
+                .select_related("patron", "holding__record")
+                .order_by("pk")
+            )
+            if not loans:
+                continue  # another run took them
+            notice_services.send_notice(
+                patron=loans[0].patron,
+                kind=NoticeKind.DUE_SOON,
+                items=[NoticeItem(_title(loan), due_on=due_on) for loan in loans],
+                context=NoticeContext(on=due_on),
+            )
+            Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(due_soon_sent_on=today)
+            sent += 1
+    return sent
+
+
+def send_overdue_notices(*, today: date) -> int:
+    """延滞のお知らせ: loans past their due date, told once each — one notice per patron, naming the
+    earliest due date."""
+    candidates = Loan.objects.filter(state=LoanState.ACTIVE, due_on__lt=today, overdue_sent_on__isnull=True)
+    sent = 0
+    for patron_id in sorted(set(candidates.values_list("patron_id", flat=True))):
+        with transaction.atomic():
+            loans = list(
+                candidates.filter(patron_id=patron_id)
+                .select_for_update(of=("self",))
+                .select_related("patron", "holding__record")
+                .order_by("due_on", "pk")
+            )
+            if not loans:
+                continue
+            notice_services.send_notice(
+                patron=loans[0].patron,
+                kind=NoticeKind.OVERDUE,
+                items=[NoticeItem(_title(loan), due_on=loan.due_on) for loan in loans],
+                context=NoticeContext(on=loans[0].due_on),
+            )
+            Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(overdue_sent_on=today)
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def expire_holds_and_notify(*, now: datetime) -> tuple[int, int]:
+    """End the holds whose time is up (services.expire_holds) and tell their patrons: one notice
+    per patron and reason (not collected at a branch by its deadline; past the date the patron
+    gave). The holds are read — and locked — before they are ended, since ending deletes them.
+    Returns (holds ended, notices)."""
+    today = timezone.localdate(now)
+    ending = list(selectors.holds_to_expire(today).select_for_update(of=("self",)))
+    ended = services.expire_holds(now=now)
+    still_there = set(Hold.objects.filter(pk__in=[h.pk for h in ending]).values_list("pk", flat=True))
+    groups: dict[tuple[int, str, date], list[Hold]] = defaultdict(list)
+    for hold in ending:
+        if hold.pk in still_there:
+            continue
+        if hold.state == HoldState.READY and hold.pickup_by is not None:
+            groups[(hold.patron_id, hold.pickup_branch.code, hold.pickup_by)].append(hold)
+        elif hold.not_needed_after is not None:
+            groups[(hold.patron_id, "", hold.not_needed_after)].append(hold)
+    for (_patron, branch_code, on), holds in sorted(groups.items()):
+        branch = holds[0].pickup_branch
+        notice_services.send_notice(
+            patron=holds[0].patron,
+            kind=NoticeKind.HOLD_EXPIRED,
+            items=[NoticeItem(_title(h)) for h in holds],
+            context=NoticeContext(
+                on=on,
+                branch=branch.name if branch_code else "",
+                branch_en=branch.name_en if branch_code else "",
+            ),
+        )
+    return ended, len(groups)
+
+
+def send_registration_notices(*, today: date) -> int:
+    """登録更新のお知らせ: registrations that expire within EXPIRY_NOTICE (30 days), once per expiry
+    date — within the renewal window, so the patron can renew as soon as they are told."""
+    due = (
+        Patron.objects.filter(expires_on__gte=today, expires_on__lte=today + EXPIRY_NOTICE)
+        .exclude(expiry_notice_sent_for=F("expires_on"))
+        .order_by("pk")
+    )
+    sent = 0
+    for patron in due:
+        with transaction.atomic():
+            if not patron_services.mark_expiry_notice_sent(patron=patron, expires_on=patron.expires_on):
+                continue
+            notice_services.send_notice(
+                patron=patron,
+                kind=NoticeKind.REGISTRATION_EXPIRING,
+                context=NoticeContext(on=patron.expires_on),
+            )
+            sent += 1
+    return sent
+
+
+def run_daily(*, now: datetime | None = None) -> DailyReport:
+    """Every daily scan in order, then the notice log's housekeeping (stalled e-mails, retention)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    ended, hold_notices = expire_holds_and_notify(now=now)
+    due_soon = send_due_soon_notices(today=today)
+    overdue = send_overdue_notices(today=today)
+    registration = send_registration_notices(today=today)
+    requeued, stalled_failed = notice_services.retry_stalled(now=now)
+    pruned = notice_services.prune(now=now)
+    return DailyReport(
+        due_soon=due_soon,
+        overdue=overdue,
+        holds_expired=ended,
+        hold_expired_notices=hold_notices,
+        registration=registration,
+        requeued=requeued,
+        stalled_failed=stalled_failed,
+        pruned=pruned,
+    )
+
+
+@task()
+def daily_notices() -> dict[str, Any]:
+    """The daily scans as a background task (for a scheduler that enqueues tasks)."""
+    return asdict(run_daily())
