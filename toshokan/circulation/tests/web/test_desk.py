@@ -355,3 +355,45 @@ def test_a_checkout_and_return_at_the_desk_leave_no_link_and_no_admin_log(desk_c
     assert not LogEntry.objects.exists()
     for key, value in desk_client.session.items():
         assert item.barcode not in str(value) and p.card_number not in str(value), key
+
+
+# -- languages ------------------------------------------------------------------------------------
+
+
+def test_the_desk_speaks_english_with_refusals_by_their_code(desk_client, library):
+    services.checkout(barcode=library.copies[0].barcode, patron=library.other, branch=library.central)
+    desk_client.cookies["django_language"] = "en"
+    page = desk_client.get(reverse("desk:checkout")).content.decode()
+    assert '<html lang="en">' in page and "Scan the library card" in page and "Find patron" in page
+    response = desk_client.post(
+        reverse("desk:checkout"),
+        {"patron": library.patron.card_number, "loans": "", "barcode": library.copies[0].barcode},
+    )
+    assert "This copy is on loan (return it first)" in response.content.decode()
+
+
+def test_every_desk_string_has_an_english_translation():
+    """Every msgid in the desk's .po is in the committed .mo with a translation."""
+    import ast
+    import gettext
+    from pathlib import Path
+
+    import toshokan.circulation
+
+    folder = Path(toshokan.circulation.__file__).parent / "locale/en/LC_MESSAGES"
+    msgids: list[str] = []
+    current: list[str] | None = None
+    for line in (folder / "django.po").read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgid "):
+            current = [ast.literal_eval(line[6:])]
+        elif line.startswith('"') and current is not None:
+            current.append(ast.literal_eval(line))
+        else:
+            if current is not None and "".join(current):
+                msgids.append("".join(current))
+            current = None
+    with (folder / "django.mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    singular = {k[0] if isinstance(k, tuple) else k for k, v in catalog.items() if v}
+    assert len(msgids) > 100
+    assert [m for m in msgids if m not in singular] == []
