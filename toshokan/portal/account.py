@@ -31,6 +31,8 @@ from toshokan.catalog import selectors as catalog_selectors
 from toshokan.circulation import selectors as circulation_selectors
 from toshokan.circulation import services as circulation_services
 from toshokan.core.domain import DomainError, NotFound
+from toshokan.notices import selectors as notice_selectors
+from toshokan.notices import services as notice_services
 from toshokan.patrons import services as patron_services
 from toshokan.patrons import sessions
 from toshokan.patrons.domain.pins import InvalidPin
@@ -38,11 +40,12 @@ from toshokan.patrons.models import Patron
 
 from . import card as card_symbols
 from . import labels
-from .account_presenters import Outcome, day_label, hold_row, loan_row, refusal
+from .account_presenters import Outcome, day_label, hold_row, loan_row, notice_row, refusal
 from .forms import HoldForm, LoginForm, PinChangeForm, PreferencesForm
 from .presenters import branch_name
 
 current_patron = sessions.current_patron
+NOTICES_SHOWN = 20
 
 View = Callable[..., HttpResponse]
 
@@ -193,9 +196,19 @@ def home(request: HttpRequest, patron: Patron) -> HttpResponse:
             "holds": holds,
             "holds_outcome": outcomes.get("holds"),
             "page_outcome": outcomes.get("page"),
-            "notices": None,  # the notices app's log, once it exists (see docs/account.md)
+            "notices": [notice_row(n) for n in notice_selectors.patron_notices(patron)[:NOTICES_SHOWN]],
+            "unread_notices": notice_selectors.unread_count(patron),
+            "notices_outcome": outcomes.get("notices"),
         },
     )
+
+
+@patron_required
+@require_POST
+def notices_read(request: HttpRequest, patron: Patron) -> HttpResponse:
+    notice_services.mark_read(patron=patron)
+    _tell(request, Outcome(ok=True, text=gettext("お知らせをすべて既読にしました。")), "notices")
+    return HttpResponseRedirect(reverse("portal:account") + "#notices-heading")
 
 
 def _own_loan(patron: Patron, loan_id: int) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from toshokan.catalog.models import Record
@@ -19,6 +20,8 @@ from toshokan.circulation.domain.states import HoldState
 from toshokan.circulation.models import Loan
 from toshokan.circulation.selectors import HoldView
 from toshokan.core.domain import DomainError
+from toshokan.notices.domain.enums import NoticeKind, NoticeStatus
+from toshokan.notices.models import Notice
 
 from .presenters import _english, branch_name, content_lang
 
@@ -26,10 +29,15 @@ DUE_SOON_DAYS = 3
 _WEEKDAYS_JA = "月火水木金土日"
 
 
+# Spelled out rather than taken from strftime, whose names follow the process's locale.
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def day_label(day: date) -> str:
     """「2026年12月10日（木）」 / "Thu 10 Dec 2026"."""
     if _english():
-        return f"{day:%a} {day.day} {day:%b %Y}"
+        return f"{_WEEKDAYS_EN[day.weekday()]} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
     return f"{day.year}年{day.month}月{day.day}日（{_WEEKDAYS_JA[day.weekday()]}）"
 
 
@@ -150,4 +158,32 @@ def hold_row(view: HoldView, *, today: date, outcome: Outcome | None = None) -> 
         "resume_url": reverse("portal:account_hold_resume", args=[hold.pk]),
         "cancel_url": reverse("portal:account_hold_cancel", args=[hold.pk]),
         "outcome": outcome,
+    }
+
+
+NOTICE_STATUS_LABELS = {
+    NoticeStatus.QUEUED: gettext_lazy("送信待ち"),
+    NoticeStatus.SENT: gettext_lazy("送信済み"),
+    NoticeStatus.DELIVERED: gettext_lazy("配信済み"),
+    NoticeStatus.FAILED: gettext_lazy("送信できませんでした"),
+}
+
+
+def notice_row(notice: Notice) -> dict[str, object]:
+    """One entry of the notice log. Its text was written in the patron's notice language when it
+    was sent, and says only how many, where and by when (never a title)."""
+    kind = NoticeKind(notice.kind)
+    at = timezone.localtime(notice.created_at)
+    return {
+        "pk": notice.pk,
+        "kind": kind.label_en if _english() else kind.label_ja,
+        "subject": notice.subject,
+        "body": notice.body,
+        "lang": notice.language,
+        "at_iso": at.isoformat(),
+        "at_label": f"{day_label(at.date())} {at:%H:%M}",
+        "by_email": notice.channel == "email",
+        "status": str(NOTICE_STATUS_LABELS[NoticeStatus(notice.status)]),
+        "failed": notice.status == NoticeStatus.FAILED,
+        "unread": notice.read_at is None,
     }

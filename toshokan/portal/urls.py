@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/login", account.login, name="account_login"),
     path("account/logout", account.logout, name="account_logout"),
     path("account/card", account.card, name="account_card"),
+    path("account/notices/read", account.notices_read, name="account_notices_read"),
     path("account/loans/<int:loan_id>/renew", account.renew, name="account_renew"),
     path("account/holds/<int:hold_id>/suspend", account.hold_suspend, name="account_hold_suspend"),
     path("account/holds/<int:hold_id>/resume", account.hold_resume, name="account_hold_resume"),

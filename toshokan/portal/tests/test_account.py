@@ -495,3 +495,30 @@ def test_the_account_pages_are_in_english_for_a_browser_that_asks(hanako, taro):
     body = text(client.post(f"/account/loans/{loan.pk}/renew", HTTP_HX_REQUEST="true"))
     assert "It cannot be renewed: someone else has placed a hold on it." in body
     assert "Library card" in text(client.get("/account/card"))
+
+
+# -- notices --------------------------------------------------------------------------------------
+
+
+def test_the_account_shows_the_patrons_own_notice_log_and_marks_it_read(hanako, taro):
+    from toshokan.notices import services as notice_services
+    from toshokan.notices.domain.messages import NoticeContext, NoticeItem
+    from toshokan.notices.models import Notice
+
+    day = timezone.localdate() + timedelta(days=3)
+    mine = notice_services.send_notice(
+        patron=hanako,
+        kind="hold_ready",
+        items=[NoticeItem(title="こころ")],
+        context=NoticeContext(on=day, branch="中央図書館"),
+    )
+    notice_services.send_notice(patron=taro, kind="registration_expiring", context=NoticeContext(on=day))
+    client = logged_in(hanako)
+    page = text(client.get("/account/"))
+    assert f'id="notice-{mine.pk}"' in page
+    assert "予約資料のご用意" in page and mine.subject in page and "未読 1件" in page
+    assert "登録更新のお知らせ" not in page
+    assert client.post("/account/notices/read").status_code == 302
+    assert Notice.objects.get(pk=mine.pk).read_at is not None
+    assert Notice.objects.get(patron=taro).read_at is None
+    assert "未読" not in text(client.get("/account/")).split('id="notices-heading"')[1].split("</h2>")[0]
