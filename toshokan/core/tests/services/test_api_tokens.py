@@ -52,3 +52,17 @@ def test_create_api_token_prints_a_working_token(staff_user):
 def test_create_api_token_refuses_an_unknown_user():
     with pytest.raises(CommandError, match="no user"):
         call_command("create_api_token", "nobody")
+
+
+def test_the_admin_makes_a_token_shows_it_once_and_revokes_it(client, staff_user):
+    admin = get_user_model().objects.create_superuser("boss", password="pw")
+    client.force_login(admin)
+    response = client.post("/admin/core/apitoken/add/", {"user": staff_user.pk, "name": "kiosk"}, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    token = next(word for m in shown for word in m.split() if word.startswith("tsk_"))
+    assert tokens.user_for_token(token) == staff_user
+    row = ApiToken.objects.get()
+    client.post("/admin/core/apitoken/", {"action": "revoke", "_selected_action": [row.pk]}, follow=True)
+    assert tokens.user_for_token(token) is None
+    assert ApiToken.objects.get().revoked_at is not None
