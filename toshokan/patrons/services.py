@@ -213,10 +213,19 @@ def log_in(*, card_number: str, pin: str, client_address: str, now: datetime | N
     return patron
 
 
-def change_pin(*, patron: Patron, current_pin: str, new_pin: str) -> Patron:
+def change_pin(*, patron: Patron, current_pin: str, new_pin: str, now: datetime | None = None) -> Patron:
     """The patron changes their own PIN: the current one must be right (AuthenticationFailed),
-    the new one must meet the PIN rules (pins.InvalidPin)."""
+    the new one must meet the PIN rules (pins.InvalidPin). A wrong current PIN counts against the
+    card as a wrong login does, so that a session left open is no way to guess the PIN."""
+    now = now or timezone.now()
+    key = _throttle_key("card", patron.card_number)
+    until = throttle.locked_until(_throttle_state(LoginThrottle.objects.filter(key=key).first()), now)
+    if until is not None:
+        raise LoginThrottled(
+            "暗証番号の誤りが続いたため、しばらく変更できません (too many wrong PINs)", until=until
+        )
     if not pins.verify_pin(patron.pin_hash, current_pin):
+        _count_failure(key, throttle.CARD_RULE, now)
         raise AuthenticationFailed("いまの暗証番号が違います (the current PIN is wrong)")
     return set_pin(patron=patron, pin=new_pin)
 

@@ -459,6 +459,11 @@ def change_pin(request: HttpRequest, patron: Patron) -> HttpResponse:
             )
         except patron_services.AuthenticationFailed:
             form.add_error("current_pin", gettext("いまの暗証番号が違います。"))
+        except patron_services.LoginThrottled:
+            form.add_error(
+                "current_pin",
+                gettext("暗証番号の誤りが続いたため、しばらく変更できません。時間をおいてお試しください。"),
+            )
         except InvalidPin:
             form.add_error("new_pin", gettext("暗証番号は4〜8桁の数字で、同じ数字だけのものは使えません。"))
         else:

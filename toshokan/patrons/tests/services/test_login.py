@@ -88,3 +88,14 @@ def test_a_pin_change_needs_the_current_pin_and_a_valid_new_one():
     assert services.authenticate(card_number=patron.card_number, pin="2468") == patron
     with pytest.raises(services.AuthenticationFailed):
         services.authenticate(card_number=patron.card_number, pin=factories.PIN)
+
+
+def test_wrong_current_pins_at_a_pin_change_count_against_the_card():
+    patron = factories.patron()
+    for _ in range(CARD_RULE.max_failures):
+        with pytest.raises(services.AuthenticationFailed):
+            services.change_pin(patron=patron, current_pin="9999", new_pin="2468", now=NOW)
+    with pytest.raises(services.LoginThrottled):
+        services.change_pin(patron=patron, current_pin=factories.PIN, new_pin="2468", now=NOW)
+    with pytest.raises(services.LoginThrottled):
+        services.log_in(card_number=patron.card_number, pin=factories.PIN, client_address="10.0.0.1", now=NOW)
