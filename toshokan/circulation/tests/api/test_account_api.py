@@ -36,7 +36,7 @@ def test_anonymous_callers_of_the_account_are_401(client):
 
 
 def test_my_loans_and_their_renewal(lent):
-    p, item, me = lent
+    _p, item, me = lent
     loans = me.get("/api/v1/me/loans").json()
     assert [(x["barcode"], x["renewals"]) for x in loans] == [(item.barcode, 0)]
     assert "patron" not in loans[0]
@@ -49,7 +49,7 @@ def test_my_loans_and_their_renewal(lent):
 
 
 def test_another_patrons_loan_and_holds_are_not_found(lent):
-    p, item, me = lent
+    _p, item, me = lent
     other = patron_factories.patron("他人")
     theirs = services.checkout(barcode=factories.copy().barcode, patron=other, branch=item.branch)
     their_hold = services.place_hold(patron=other, record=factories.copy().record, pickup_branch=item.branch)
@@ -68,7 +68,7 @@ def test_another_patrons_loan_and_holds_are_not_found(lent):
 
 
 def test_a_patron_places_a_hold_and_sees_their_place_and_wait(lent):
-    p, item, me = lent
+    _p, item, me = lent
     first = patron_factories.patron("先の人")
     services.place_hold(patron=first, record=item.record, pickup_branch=item.branch)  # ahead of me
     # item is lent to me, so I reserve another record with one copy lent out
@@ -93,7 +93,7 @@ def test_a_patron_places_a_hold_and_sees_their_place_and_wait(lent):
 
 
 def test_a_hold_on_one_copy_and_refusals(lent):
-    p, item, me = lent
+    _p, item, me = lent
     other = factories.copy()
     one_copy = post(
         me,
@@ -132,7 +132,7 @@ def test_reading_history_is_kept_only_by_choice_and_forgotten_on_request(lent):
 
 
 def test_me_says_why_i_may_not_borrow(lent):
-    p, item, me = lent
+    p, _item, me = lent
     Loan.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     data = me.get("/api/v1/me").json()
     assert [x["code"] for x in data["problems"]] == ["overdue"]

@@ -167,7 +167,7 @@ def test_concurrent_requests_with_one_key_make_one_loan_and_one_answer():
             barrier.wait()
             response = lend(desk, item, p)
             answers[i] = (response.status_code, response.json(), response.get("Idempotent-Replayed", ""))
-        except Exception as e:  # noqa: BLE001 - reported below, so a database error fails visibly
+        except Exception as e:  # reported below, so a database error fails visibly
             answers[i] = (-1, repr(e), "")
         finally:
             connection.close()
