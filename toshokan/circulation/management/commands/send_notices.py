@@ -10,6 +10,8 @@ once (toshokan/circulation/tasks.py says how).
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import time
 from datetime import datetime, timedelta
 from datetime import time as clock
@@ -59,6 +61,8 @@ class Command(BaseCommand):
             return
         at = parse_clock(options["daily_at"])
         ran_on = None
+        # `serve` stops its children with SIGTERM: leave as from Ctrl-C (an open transaction rolls back).
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             while True:
                 now = timezone.now()

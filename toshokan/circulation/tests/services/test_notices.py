@@ -333,3 +333,46 @@ def test_the_daily_loop_runs_at_the_local_time_once_a_day(now, ran_today, expect
     from toshokan.circulation.management.commands.send_notices import next_run
 
     assert next_run(now, time(7, 0), ran_today=ran_today) == expected
+
+
+def test_serve_runs_the_daily_notices_beside_the_worker(monkeypatch):
+    from toshokan.core.management.commands.serve import Command as Serve
+
+    monkeypatch.setenv("TOSHOKAN_NOTICE_TIME", "06:45")
+    commands = Serve().commands("127.0.0.1", 8000, True)
+    assert commands["notices"][-3:] == ["send_notices", "--daily-at", "06:45"]
+    assert "notices" not in Serve().commands("127.0.0.1", 8000, False)
+
+
+@pytest.mark.slow
+def test_the_daily_loop_runs_the_scans_at_start_and_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    env = {**os.environ, "TOSHOKAN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+    env.pop("DATABASE_URL", None)  # its own SQLite database under tmp_path
+    manage = str(settings.BASE_DIR / "manage.py")
+    subprocess.run([sys.executable, manage, "migrate", "-v0"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [sys.executable, manage, "send_notices", "--daily-at", "00:00"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # 00:00 has passed today: the scans run at once
+        assert line.startswith("notices: 0 due soon, 0 overdue, ")
+        time.sleep(0.5)
+        assert process.poll() is None  # then it waits for tomorrow
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -1,7 +1,8 @@
 """manage.py serve — everything the product serves, in one command, stopped cleanly by Ctrl-C.
 
 Starts, as child processes: the web server (pages and the JSON API, uvicorn on 127.0.0.1:PORT),
-the background worker (django-tasks' database worker) and the SIP2 self-check server
+the background worker (django-tasks' database worker) with the daily notices beside it
+(`send_notices --daily-at TOSHOKAN_NOTICE_TIME`, 07:00 by default) and the SIP2 self-check server
 (127.0.0.1:SIP2_PORT, 6001 by default). SIGINT or SIGTERM stops all children (SIGTERM,
 then SIGKILL after a grace period); if one child dies, the others are stopped and the command exits
 with an error, so a supervisor sees the failure.
@@ -54,6 +55,9 @@ class Command(BaseCommand):
         }  # fmt: skip
         if worker:
             procs["worker"] = [py, manage, "db_worker", "--interval", "1", "--no-reload"]
+            # The daily notices (due soon, overdue, expired holds, registrations; docs/notices.md).
+            notice_time = os.environ.get("TOSHOKAN_NOTICE_TIME", "07:00")
+            procs["notices"] = [py, manage, "send_notices", "--daily-at", notice_time]
         if sip2_port is not None:
             procs["sip2"] = [py, manage, "sip2_server", "--host", host, "--port", str(sip2_port)]
         return procs
