@@ -2,16 +2,20 @@
 """Screenshots of the patron pages for docs/screenshots/, taken from a running server.
 
     python scripts/screenshots.py http://127.0.0.1:8765 [--out docs/screenshots] [--query 漱石]
+        [--only search|account]
 
 Drives Debian's chromium (`apt-get install chromium fonts-noto-cjk`) through Playwright. Writes the
 search page on a desktop and on a phone in Japanese and in English (what fits on the screen), the
 bare search page, a search with no hits, and the whole record page of the first result with a copy
-that can be borrowed now (else the first result).
+that can be borrowed now (else the first result). The account pages (docs/account.md) are taken
+logged in as the showcase patrons of demo/credentials.json: loans, holds, the hold box on a record
+page, the reading history, English, and the digital card on a phone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -64,6 +68,47 @@ def record_url(page: Page, base: str, query: str) -> str:
     return base + href.split("?")[0]
 
 
+CREDENTIALS = Path(__file__).resolve().parent.parent / "demo" / "credentials.json"
+
+
+def showcase(story: str) -> dict[str, str]:
+    """The showcase patron whose story starts with `story`."""
+    for patron in json.loads(CREDENTIALS.read_text())["showcase_patrons"]:
+        if patron["story"].startswith(story):
+            return dict(patron)
+    raise SystemExit(f"no showcase patron whose story starts with {story!r} in {CREDENTIALS}")
+
+
+def log_in(page: Page, base: str, patron: dict[str, str]) -> None:
+    page.goto(f"{base}/account/login")
+    page.locator("#id_card_number").fill(patron["card"])
+    page.locator("#id_pin").fill(patron["pin"])
+    page.locator("form.stack-form button[type=submit]").click()
+    page.wait_for_url(f"{base}/account/")
+
+
+def account_shots(browser: Browser, base: str, out: Path) -> None:
+    loans = new_page(browser, base, language="ja", phone=False)
+    log_in(loans, base, showcase("three loans"))
+    shoot(loans, f"{base}/account/", out / "account-ja-desktop.png", full_page=True)
+    holds = new_page(browser, base, language="ja", phone=False)
+    log_in(holds, base, showcase("holds: one ready"))
+    shoot(holds, f"{base}/account/", out / "account-holds-ja-desktop.png", full_page=True)
+    english = new_page(browser, base, language="en", phone=False)
+    log_in(english, base, showcase("holds: second"))
+    shoot(english, f"{base}/account/", out / "account-en-desktop.png", full_page=True)
+    queued = new_page(browser, base, language="ja", phone=False)
+    log_in(queued, base, showcase("a hold third"))
+    record = queued.locator(".item--hold-waiting .item__title a").first.get_attribute("href") or ""
+    shoot(queued, f"{base}{record}#hold", out / "account-hold-ja-desktop.png")
+    history = new_page(browser, base, language="ja", phone=False)
+    log_in(history, base, showcase("opted in to a reading history"))
+    shoot(history, f"{base}/account/history", out / "account-history-ja-desktop.png", full_page=True)
+    phone = new_page(browser, base, language="ja", phone=True)
+    log_in(phone, base, showcase("three loans"))
+    shoot(phone, f"{base}/account/card", out / "account-card-ja-phone.png", full_page=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -71,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base", help="the running server, e.g. http://127.0.0.1:8765")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--query", default="漱石")
+    parser.add_argument("--only", choices=["search", "account"], help="take only these pages")
     args = parser.parse_args(argv)
     base = args.base.rstrip("/")
     out: Path = args.out
@@ -83,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
+            if args.only != "search":
+                account_shots(browser, base, out)
+            if args.only == "account":
+                return 0
             for language in ("ja", "en"):
                 desktop = new_page(browser, base, language=language, phone=False)
                 shoot(desktop, search, out / f"search-{language}-desktop.png")
