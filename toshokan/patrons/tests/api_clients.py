@@ -28,13 +28,19 @@ def staff_user(username: str, perms: tuple[str, ...]) -> Any:
     return user
 
 
-def staff_client(username: str = "desk", perms: tuple[str, ...] = DESK) -> Client:
-    """A client sending `Authorization: Bearer <token>` for a new staff account."""
+class StaffClient(Client):
+    """A client sending `Authorization: Bearer <token>` for `user`."""
+
+    def __init__(self, user: Any, token: str) -> None:
+        super().__init__(HTTP_AUTHORIZATION=f"Bearer {token}")
+        self.user = user
+
+
+def staff_client(username: str = "desk", perms: tuple[str, ...] = DESK) -> StaffClient:
+    """A new staff account holding `perms`, calling with a real API token."""
     user = staff_user(username, perms)
     _row, token = tokens.create_api_token(user=user, name="test")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    client.user = user  # type: ignore[attr-defined]
-    return client
+    return StaffClient(user, token)
 
 
 class PatronClient(Client):
