@@ -463,9 +463,13 @@ def load_patrons(progress: Progress, branches: dict[str, Branch], today: date) -
     shelves = Shelves(rng)
     desk = Desk(branches, today)
     clean = [p for p in (_register(d, branches, today) for d in CLEAN) if p is not None]
+    # The showcase queue's record (こころ if it can be) is kept from the community's loans.
+    queue = _queue_record(shelves)
+    if queue is not None:
+        shelves.taken.update(shelves.by_record[queue])
     community = _community(desk, shelves, rng, branches, today)
     show = {d.serial: _register(d, branches, today, registered=_registered_on(d, today)) for d in SHOWCASE}
-    _showcase(desk, shelves, rng, show, community)
+    _showcase(desk, shelves, rng, show, community, queue)
     loans = Loan.objects.count()
     holds = dict(Hold.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     progress(
@@ -573,7 +577,12 @@ def _community(
 
 
 def _showcase(
-    desk: Desk, shelves: Shelves, rng: random.Random, show: dict[int, Patron | None], community: list[Patron]
+    desk: Desk,
+    shelves: Shelves,
+    rng: random.Random,
+    show: dict[int, Patron | None],
+    community: list[Patron],
+    queue: int | None,
 ) -> None:
     aoki = show[101]
     if aoki is not None:
@@ -601,7 +610,6 @@ def _showcase(
                 desk.lend(ishikawa, shelves.take(pk), "ekimae", days_ago)
 
     # A queue of three on one record whose every copy is out (ideally こころ, whose text ships too).
-    queue = _queue_record(shelves)
     if queue is not None and community:
         for pk in shelves.by_record[queue]:
             desk.lend(
