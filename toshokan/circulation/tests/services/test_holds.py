@@ -41,10 +41,16 @@ def lent_copy():
 def test_a_returned_copy_fills_the_first_hold_and_goes_to_the_hold_shelf(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
-    h1 = services.place_hold(patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11))
-    services.place_hold(patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12))
+    h1 = services.place_hold(
+        patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11)
+    )
+    services.place_hold(
+        patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12)
+    )
 
-    result = services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=5)))
+    result = services.checkin(
+        barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=5))
+    )
 
     assert result.route == "hold_shelf" and result.hold is not None and result.hold.pk == h1.pk
     h1.refresh_from_db()
@@ -53,9 +59,13 @@ def test_a_returned_copy_fills_the_first_hold_and_goes_to_the_hold_shelf(lent_co
     assert status(lent_copy) == HoldingStatus.ON_HOLD_SHELF
     # Only the hold's patron may borrow it now.
     with pytest.raises(DomainError) as e:
-        services.checkout(barcode=lent_copy.barcode, patron=second, branch=lent_copy.branch, now=at(DAY + timedelta(days=6)))
+        services.checkout(
+            barcode=lent_copy.barcode, patron=second, branch=lent_copy.branch, now=at(DAY + timedelta(days=6))
+        )
     assert e.value.code == "held_for_another"
-    services.checkout(barcode=lent_copy.barcode, patron=first, branch=lent_copy.branch, now=at(DAY + timedelta(days=6)))
+    services.checkout(
+        barcode=lent_copy.barcode, patron=first, branch=lent_copy.branch, now=at(DAY + timedelta(days=6))
+    )
     assert not Hold.objects.filter(pk=h1.pk).exists()
     assert status(lent_copy) == HoldingStatus.ON_LOAN
 
@@ -64,7 +74,9 @@ def test_a_hold_for_another_branch_sends_the_copy_in_transit(lent_copy):
     kita = factories.branch("kita")
     patron = patron_factories.patron(today=DAY)
     hold = services.place_hold(patron=patron, record=lent_copy.record, pickup_branch=kita, now=at(DAY))
-    result = services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=2)))
+    result = services.checkin(
+        barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=2))
+    )
     assert (result.route, result.to_branch) == ("transit", kita)
     assert Transit.objects.get(holding=lent_copy).to_branch == kita
     assert status(lent_copy) == HoldingStatus.IN_TRANSIT
@@ -77,11 +89,17 @@ def test_a_hold_for_another_branch_sends_the_copy_in_transit(lent_copy):
 def test_suspended_holds_keep_their_place_but_are_passed_over(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
-    h1 = services.place_hold(patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11))
-    h2 = services.place_hold(patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12))
+    h1 = services.place_hold(
+        patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11)
+    )
+    h2 = services.place_hold(
+        patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12)
+    )
     services.suspend_hold(hold=h1, patron=first)
     assert selectors.queue_position(h2) == 1
-    result = services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=1)))
+    result = services.checkin(
+        barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=1))
+    )
     assert result.hold is not None and result.hold.pk == h2.pk
     services.resume_hold(hold=h1, patron=first)
     h1.refresh_from_db()
@@ -92,7 +110,9 @@ def test_suspended_holds_keep_their_place_but_are_passed_over(lent_copy):
 def test_position_and_estimate_follow_copies_due_dates_and_the_queue(lent_copy):
     patrons = [patron_factories.patron(f"待{n}", today=DAY) for n in range(3)]
     holds = [
-        services.place_hold(patron=p, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11 + n))
+        services.place_hold(
+            patron=p, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11 + n)
+        )
         for n, p in enumerate(patrons)
     ]
     views = [selectors.patron_holds(p, today=DAY)[0] for p in patrons]
@@ -138,8 +158,12 @@ def test_the_pull_list_names_shelf_copies_for_waiting_holds_and_scanning_traps_t
 def test_cancelling_a_ready_hold_passes_the_copy_to_the_next_or_back_to_the_shelf(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
-    h1 = services.place_hold(patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11))
-    h2 = services.place_hold(patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12))
+    h1 = services.place_hold(
+        patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11)
+    )
+    h2 = services.place_hold(
+        patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12)
+    )
     services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=1)))
     services.cancel_hold(hold=h1, patron=first, now=at(DAY + timedelta(days=2)))
     h2.refresh_from_db()
@@ -152,7 +176,9 @@ def test_cancelling_a_ready_hold_passes_the_copy_to_the_next_or_back_to_the_shel
 def test_a_patron_cannot_touch_another_patrons_hold(lent_copy):
     owner = patron_factories.patron("本人", today=DAY)
     other = patron_factories.patron("他人", today=DAY)
-    hold = services.place_hold(patron=owner, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY))
+    hold = services.place_hold(
+        patron=owner, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY)
+    )
     for action in (services.suspend_hold, services.cancel_hold):
         with pytest.raises(DomainError) as e:
             action(hold=hold, patron=other)
@@ -162,8 +188,12 @@ def test_a_patron_cannot_touch_another_patrons_hold(lent_copy):
 def test_uncollected_holds_expire_and_the_copy_moves_on(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
-    h1 = services.place_hold(patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11))
-    h2 = services.place_hold(patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12))
+    h1 = services.place_hold(
+        patron=first, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 11)
+    )
+    h2 = services.place_hold(
+        patron=second, record=lent_copy.record, pickup_branch=lent_copy.branch, now=at(DAY, 12)
+    )
     services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=1)))
     h1.refresh_from_db()
     assert services.expire_holds(now=at(h1.pickup_by)) == 0  # type: ignore[arg-type]

@@ -43,7 +43,9 @@ def rows_linking(patron: Patron, holding: Holding) -> list[str]:
                     target = field.related_model
                     if target is Patron and value == patron.pk:
                         names_patron = True
-                    if (target is Holding and value == holding.pk) or (target is Record and value == holding.record_id):
+                    if (target is Holding and value == holding.pk) or (
+                        target is Record and value == holding.record_id
+                    ):
                         names_item = True
                 elif value is not None:
                     text = str(value)
@@ -69,7 +71,11 @@ def test_after_a_return_nothing_links_a_patron_who_did_not_opt_in_to_the_book(ca
 
     assert rows_linking(patron, item) == []
     log_lines = [r.getMessage() for r in caplog.records]
-    assert not [line for line in log_lines if patron.card_number in line and (item.barcode in line or item.record.title in line)]
+    assert not [
+        line
+        for line in log_lines
+        if patron.card_number in line and (item.barcode in line or item.record.title in line)
+    ]
 
 
 def test_an_opted_in_patron_keeps_exactly_the_history_they_chose(on_commit):
@@ -89,7 +95,9 @@ def test_a_hold_that_ends_leaves_no_link_either(on_commit):
     with on_commit():
         hold = services.place_hold(patron=patron, record=item.record, pickup_branch=item.branch, now=at(DAY))
         services.checkin(barcode=item.barcode, branch=item.branch, now=at(DAY))  # trapped from the shelf
-        services.checkout(barcode=item.barcode, patron=patron, branch=item.branch, now=at(DAY + timedelta(days=1)))
+        services.checkout(
+            barcode=item.barcode, patron=patron, branch=item.branch, now=at(DAY + timedelta(days=1))
+        )
         services.checkin(barcode=item.barcode, branch=item.branch, now=at(DAY + timedelta(days=5)))
     assert hold.pk is not None
     assert rows_linking(patron, item) == []
