@@ -364,8 +364,11 @@ def test_an_idle_session_is_closed_after_the_idle_timeout(library):
 
 
 def test_stopping_lets_a_checkout_in_hand_send_its_response(library):
+    started = threading.Event()
+
     class SlowLibrary(FakeLibrary):
         def checkout(self, *args, **kwargs):
+            started.set()
             time.sleep(0.5)
             return super().checkout(*args, **kwargs)
 
@@ -382,7 +385,7 @@ def test_stopping_lets_a_checkout_in_hand_send_its_response(library):
         )
     )
     kiosk.start()
-    time.sleep(0.2)  # the checkout is under way
+    assert started.wait(10)  # the checkout is under way
     server.stop()
     kiosk.join(5)
     assert replies and replies[0]["fixed"]["Ok"] == "1"
