@@ -3,13 +3,15 @@ pages and the JSON API.
 
 The session holds the patron's id and a keyed hash of their PIN hash, as Django does for staff
 passwords: a PIN change ends every other session of that patron, since their hash no longer
-matches. The session key is rotated at login (no session fixation) and at logout. Logging out a
+matches. The session key and the CSRF token are rotated at login (no session fixation) and the session key
+at logout. Logging out a
 patron leaves a staff login in the same browser alone.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .models import Patron
@@ -27,6 +29,7 @@ def start(request: HttpRequest, patron: Patron, *, remember: bool = False) -> No
     """Log `patron` in on this browser. Without `remember` the session ends with the browser
     (a shared terminal); with it, it lasts SESSION_COOKIE_AGE (one's own phone)."""
     request.session.cycle_key()
+    rotate_token(request)  # as django.contrib.auth.login does: no CSRF token from before the login
     request.session[SESSION_KEY] = patron.pk
     request.session[HASH_KEY] = _hash(patron)
     request.session.set_expiry(None if remember else 0)

@@ -113,6 +113,14 @@ def test_login_rotates_the_session_key(hanako):
     assert client.session[SESSION_KEY] == hanako.pk
 
 
+def test_login_rotates_the_csrf_token(hanako):
+    client = Client()
+    client.get("/account/login")
+    before = client.cookies["csrftoken"].value
+    client.post("/account/login", {"card_number": hanako.card_number, "pin": patron_factories.PIN})
+    assert client.cookies["csrftoken"].value != before
+
+
 def test_logout_ends_the_patron_session_clears_the_offline_card_and_keeps_a_staff_login(hanako):
     staff = get_user_model().objects.create_user("desk1", password="pw-desk-1")
     client = logged_in(hanako)
