@@ -33,6 +33,7 @@ DESK = [
     "patrons.change_patron",
     "patrons.view_patron",
     "patrons.view_patronblock",
+    "notices.view_notice",  # a patron's notice log (did the hold-ready mail go out?), audited
     "catalog.view_record",
     "catalog.view_holding",
     "catalog.view_branch",
