@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.models import Branch
@@ -70,3 +71,12 @@ def branch_for(request: HttpRequest) -> Branch:
     if first is None:
         raise PermissionDenied("館が登録されていません。管理画面で館を登録してください")
     return first
+
+
+def branch_label(branch: object) -> str:
+    """A branch's name in the page's language (Branch.name_en on English pages, when set)."""
+    if not isinstance(branch, Branch):  # a page without a desk branch (login, 403)
+        return ""
+    if not (get_language() or "ja").startswith("ja") and branch.name_en:
+        return branch.name_en
+    return branch.name

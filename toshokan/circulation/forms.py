@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.patrons.domain.enums import BlockReason, NoticeChannel, PatronCategory, Residency
 
+from .desk import branch_label
+
 SCAN_ATTRS = {
     "autocomplete": "off",
     "autocapitalize": "off",
@@ -19,6 +21,10 @@ SCAN_ATTRS = {
     "enterkeyhint": "go",
     "autofocus": True,
 }
+
+
+def _branch_choices() -> list[tuple[str, str]]:
+    return [(b.code, branch_label(b)) for b in catalog_selectors.branches()]
 
 
 def _labels(enum: type) -> list[tuple[str, object]]:
@@ -46,7 +52,7 @@ class BranchForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["branch"].choices = [(b.code, b.name) for b in catalog_selectors.branches()]  # type: ignore[attr-defined]
+        self.fields["branch"].choices = _branch_choices()  # type: ignore[attr-defined]
 
 
 class RegistrationForm(forms.Form):
@@ -89,7 +95,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["home_branch"].choices = [(b.code, b.name) for b in catalog_selectors.branches()]  # type: ignore[attr-defined]
+        self.fields["home_branch"].choices = _branch_choices()  # type: ignore[attr-defined]
 
 
 class BlockForm(forms.Form):
@@ -116,4 +122,4 @@ class HoldForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["pickup_branch"].choices = [(b.code, b.name) for b in catalog_selectors.branches()]  # type: ignore[attr-defined]
+        self.fields["pickup_branch"].choices = _branch_choices()  # type: ignore[attr-defined]

@@ -213,6 +213,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     patron: Patron | None = None
     loan_ids: list[int] = []
     error = ""
+    refused = ""
     lent = None
     if request.method == "POST":
         if "card" in request.POST:
@@ -240,10 +241,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
                         else:
                             error = card_error
                     else:
-                        error = refusal(exc)
+                        error, refused = refusal(exc), barcode
                 except DomainError as exc:
-                    error = refusal(exc)
-    context = _context(request, "checkout", **_checkout_state(patron, loan_ids, error, lent))
+                    error, refused = refusal(exc), barcode
+    context = _context(request, "checkout", refused=refused, **_checkout_state(patron, loan_ids, error, lent))
     template = "circulation/desk/checkout.html"
     if _partial(request):
         return render(request, template + "#checkout_area", context)

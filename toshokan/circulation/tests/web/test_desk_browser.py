@@ -3,6 +3,9 @@ keyboard that types digits and Enter, so these tests only type — no clicks bet
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -30,6 +33,13 @@ def log_in(page: Page, url, path: str) -> None:
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(url(path))
+
+
+def snap(page: Page, name: str) -> None:
+    """With DESK_SCREENSHOTS=<folder> set, save what the page shows now (docs/desk.md's pictures)."""
+    folder = os.environ.get("DESK_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def scan(page: Page, code: str) -> None:
@@ -60,6 +70,7 @@ def test_checkout_by_scanner_keystrokes_card_then_copies(page: Page, url, lib: L
     expect(rows.nth(0)).to_contain_text(lib.copies[2].barcode)
     expect(rows.nth(0)).to_contain_text(f"{loans[lib.copies[2].barcode].due_on:%Y-%m-%d}")
     expect(rows.nth(1)).to_contain_text(lib.copies[0].barcode)
+    snap(page, "desk-checkout")
     # htmx swapped the checkout area in place: still the same document.
     assert page.evaluate("window.sameDocument") is True
 
@@ -72,6 +83,7 @@ def test_a_refusal_appears_inline_and_the_next_scan_still_works(page: Page, url,
     scan(page, lib.copies[0].barcode)
     expect(page.get_by_role("alert")).to_contain_text("この資料は貸出中です")
     expect(page.locator("#barcode")).to_be_focused()
+    snap(page, "desk-refusal")
     scan(page, lib.copies[1].barcode)
     expect(page.locator("#session-loans tbody tr")).to_have_count(1)
     expect(page.get_by_role("alert")).to_have_count(0)
@@ -113,6 +125,7 @@ def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(p
 
     scan(page, "0000")
     expect(results.nth(0)).to_contain_text("資料番号 0000 の資料はありません")
+    snap(page, "desk-return")
 
     hold = Hold.objects.get()
     assert hold.state == "ready" and hold.assigned_id == botchan_here.pk
@@ -122,6 +135,7 @@ def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(p
     expect(shelf.nth(0)).to_contain_text(lib.patron.card_number)
     expect(shelf.nth(0)).to_contain_text(botchan_here.barcode)
     expect(shelf.nth(0)).to_contain_text(f"{hold.pickup_by:%Y-%m-%d}")
+    snap(page, "desk-holds")
 
 
 def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
