@@ -381,7 +381,7 @@ def place_hold(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
         circulation_services.place_hold(patron=patron, record=record, pickup_branch=branch, holding=copy)
     except DomainError as error:
-        _tell(request, Outcome(ok=False, text=refusal(error)), "hold")
+        _tell(request, Outcome(ok=False, text=refusal(error, hold=True)), "hold")
     else:
         _tell(request, Outcome(ok=True, text=gettext("予約しました。")), "hold")
     return HttpResponseRedirect(back + "#hold")

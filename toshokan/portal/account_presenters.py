@@ -62,7 +62,15 @@ REFUSALS = {
 }
 
 
-def refusal(error: DomainError, *, renewals: int = 0) -> str:
+HOLD_REFUSALS = {
+    "overdue": gettext_lazy("返却期限を過ぎた資料があるため、いまは予約できません。"),
+}
+
+
+def refusal(error: DomainError, *, renewals: int = 0, hold: bool = False) -> str:
+    """Why a renewal (or, with `hold`, a hold) was refused, in the page's language."""
+    if hold and error.code in HOLD_REFUSALS:
+        return str(HOLD_REFUSALS[error.code])
     if error.code == "renewal_limit":
         return ngettext(
             "延長は%(n)d回までです。すでに延長しています。",

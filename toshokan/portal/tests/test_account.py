@@ -335,6 +335,18 @@ def test_a_hold_on_one_copy_and_a_refused_hold(hanako, taro):
     assert "この資料はいま借りています。" in text(other.get(f"/records/{item.record_id}"))
 
 
+def test_a_patron_with_an_overdue_loan_is_told_why_a_hold_is_refused(hanako):
+    loan = lend(hanako)
+    Loan.objects.filter(pk=loan.pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    item = factories.copy()
+    client = logged_in(hanako)
+    client.post(f"/records/{item.record_id}/hold", {"pickup_branch": "central"})
+    assert not Hold.objects.exists()
+    assert "返却期限を過ぎた資料があるため、いまは予約できません。" in text(
+        client.get(f"/records/{item.record_id}")
+    )
+
+
 def test_a_hold_with_an_unknown_branch_is_refused_with_a_message(hanako):
     item = factories.copy()
     client = logged_in(hanako)
