@@ -376,3 +376,42 @@ def test_the_daily_loop_runs_the_scans_at_start_and_stops_cleanly_on_sigterm(tmp
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.django_db(transaction=True)  # the database worker runs as it does in production
+def test_after_the_return_no_notice_outbox_or_task_row_names_the_item(smtp_server, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    CirculationSettings.objects.create(due_soon_days=2)
+    borrower = reader("佐藤", email="sato@example.jp")
+    waiting = reader("鈴木", email="suzuki@example.jp")
+    loan = lend(borrower, "人間失格")
+    barcode = loan.holding.barcode
+    services.place_hold(patron=waiting, record=loan.holding.record, pickup_branch=loan.branch, now=at(MONDAY))
+    tasks.send_due_soon_notices(today=loan.due_on - timedelta(days=1))
+    tasks.send_overdue_notices(today=loan.due_on + timedelta(days=1))
+    services.checkin(barcode=barcode, branch=loan.branch, now=at(loan.due_on + timedelta(days=1)))
+    services.checkout(
+        barcode=barcode, patron=waiting, branch=loan.branch, now=at(loan.due_on + timedelta(days=2))
+    )
+    services.checkin(barcode=barcode, branch=loan.branch, now=at(loan.due_on + timedelta(days=9)))
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    # Both patrons were told by e-mail, with the title, in their own mailboxes …
+    assert sorted((m.rcpt_tos[0], "人間失格" in m.body) for m in smtp_server.received) == [
+        ("sato@example.jp", True),
+        ("sato@example.jp", True),
+        ("suzuki@example.jp", True),
+    ]
+    assert set(Notice.objects.values_list("status", flat=True)) == {NoticeStatus.DELIVERED}
+    # … and nothing the library keeps links either of them to it.
+    assert not Loan.objects.exists() and not Hold.objects.exists() and not OutboundEmail.objects.exists()
+    kept = [
+        *Notice.objects.values_list("subject", "body", "error", "address"),
+        *DBTaskResult.objects.values_list("args_kwargs", "return_value", "traceback"),
+    ]
+    assert len(kept) == 6
+    for row in kept:
+        text = repr(row)
+        assert "人間失格" not in text and barcode not in text
