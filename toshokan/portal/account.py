@@ -337,6 +337,10 @@ def hold_form_context(request: HttpRequest, record: Any, patron: Patron | None) 
     if mine is not None:
         context["my_hold"] = hold_row(mine, today=today)
         return context
+    loan = circulation_selectors.patron_loans(patron).filter(holding__record_id=record.pk).first()
+    if loan is not None:  # their own loan: nothing to hold, say until when they have it
+        context["my_loan"] = loan_row(loan, today=today)
+        return context
     context["hold_form"] = _hold_form(record, patron, lendable)
     context["hold_url"] = reverse("portal:record_hold", args=[record.pk])
     return context

@@ -335,6 +335,13 @@ def test_a_hold_on_one_copy_and_a_refused_hold(hanako, taro):
     assert "この資料はいま借りています。" in text(other.get(f"/records/{item.record_id}"))
 
 
+def test_the_record_page_says_when_the_patron_has_it_on_loan_instead_of_offering_a_hold(hanako):
+    loan = lend(hanako)
+    page = text(logged_in(hanako).get(f"/records/{loan.holding.record_id}"))
+    assert f'この資料を借りています。返却期限は <time datetime="{loan.due_on.isoformat()}">' in page
+    assert "予約する</button>" not in page
+
+
 def test_a_patron_with_an_overdue_loan_is_told_why_a_hold_is_refused(hanako):
     loan = lend(hanako)
     Loan.objects.filter(pk=loan.pk).update(due_on=timezone.localdate() - timedelta(days=1))
