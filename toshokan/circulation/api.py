@@ -22,6 +22,9 @@ from ninja.responses import Status
 
 from toshokan.catalog.models import Record
 from toshokan.core.domain import NotFound
+from toshokan.notices import selectors as notice_selectors
+from toshokan.notices import services as notice_services
+from toshokan.notices.models import Notice
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.api import ErrorOut, PatronOut, branch_by_code, patron_out
 from toshokan.patrons.api_auth import RUN_LIBRARY_JOBS, actor_key, desk, patron, patron_of
@@ -219,6 +222,37 @@ class TransitOut(Schema):
 
 class ExpiredOut(Schema):
     expired: int
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    channel: str
+    status: str = Field(description="queued, sent, delivered or failed (docs/notices.md)")
+    subject: str
+    body: str
+    created_at: datetime
+    sent_at: datetime | None
+    read_at: datetime | None
+
+
+class DeskNoticeOut(NoticeOut):
+    address: str
+    error: str
+
+
+class NoticesOut(Schema):
+    unread: int
+    notices: list[NoticeOut]
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = Field(None, description="these notices; omitted: all of mine")
+
+
+class MarkedOut(Schema):
+    marked: int
 
 
 # -- building answers ---------------------------------------------------------------------------
@@ -470,6 +504,40 @@ def patron_holds(request: HttpRequest, card_number: str) -> list[dict[str, objec
 def patron_history(request: HttpRequest, card_number: str) -> dict[str, object]:
     found = _audited_patron(request, card_number, StaffAccessKind.HISTORY)
     return _history(found)
+
+
+def notice_out(n: Notice, *, for_staff: bool) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": n.pk,
+        "kind": n.kind,
+        "kind_label": n.get_kind_display(),
+        "channel": n.channel,
+        "status": n.status,
+        "subject": n.subject,
+        "body": n.body,
+        "created_at": n.created_at,
+        "sent_at": n.sent_at,
+        "read_at": n.read_at,
+    }
+    if for_staff:
+        out |= {"address": n.address, "error": n.error}
+    return out
+
+
+NOTICES_LIMIT = 200
+
+
+@router.get(
+    "/patrons/{card_number}/notices",
+    response={200: list[DeskNoticeOut], 403: ErrorOut, 404: ErrorOut},
+    auth=desk(),
+    tags=["patrons"],
+    summary="A patron's notice log, sent, delivered or failed (needs notices.view_notice; audited)",
+)
+def patron_notices(request: HttpRequest, card_number: str) -> list[dict[str, object]]:
+    found = patron_services.find_by_card(card_number)
+    notices = notice_selectors.notices_for_staff(actor=request.user, patron=found, via="api")
+    return [notice_out(n, for_staff=True) for n in notices[:NOTICES_LIMIT]]
 
 
 # -- the desk: holds ----------------------------------------------------------------------------
@@ -736,6 +804,34 @@ def suspend_my_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
 def resume_my_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
     hold = services.resume_hold(hold=hold_id, patron=patron_of(request))
     return hold_out(_hold_view(selectors.hold_by_id(hold.pk)), with_patron=False)
+
+
+@router.get(
+    "/me/notices",
+    response=NoticesOut,
+    auth=patron(),
+    tags=["patron account"],
+    summary="My notices (お知らせ), newest first, with how many I have not read",
+)
+def my_notices(request: HttpRequest) -> dict[str, object]:
+    me_ = patron_of(request)
+    return {
+        "unread": notice_selectors.unread_count(me_),
+        "notices": [
+            notice_out(n, for_staff=False) for n in notice_selectors.patron_notices(me_)[:NOTICES_LIMIT]
+        ],
+    }
+
+
+@router.post(
+    "/me/notices/read",
+    response=MarkedOut,
+    auth=patron(),
+    tags=["patron account"],
+    summary="Mark my notices read (these, or all of them)",
+)
+def mark_my_notices_read(request: HttpRequest, data: MarkReadIn) -> dict[str, int]:
+    return {"marked": notice_services.mark_read(patron=patron_of(request), notice_ids=data.ids)}
 
 
 def _history(p: Patron) -> dict[str, object]:

@@ -44,6 +44,9 @@ OPERATIONS = {
     ("get", "/api/v1/me/reading-history"),
     ("put", "/api/v1/me/reading-history"),
     ("delete", "/api/v1/me/reading-history/{entry_id}"),
+    ("get", "/api/v1/me/notices"),
+    ("post", "/api/v1/me/notices/read"),
+    ("get", "/api/v1/patrons/{card_number}/notices"),
 }
 
 
