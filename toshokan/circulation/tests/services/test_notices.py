@@ -64,6 +64,7 @@ def test_a_return_that_fills_a_hold_tells_its_patron_once(smtp_server, django_ca
     assert "・こころ" in mail.body
     hold = Hold.objects.get(patron=waiting)
     assert hold.state == "ready" and hold.ready_sent_on == MONDAY + timedelta(days=3)
+    assert hold.pickup_by is not None
     [notice] = notices()
     assert notice.patron_id == waiting.pk and notice.status == NoticeStatus.DELIVERED
     assert f"中央図書館のカウンターでお受け取りください。取置期限は{hold.pickup_by.year}年" in notice.body
@@ -241,6 +242,7 @@ def test_expired_holds_are_ended_and_their_patrons_told_and_the_copy_goes_to_the
         services.checkin(barcode=loan.holding.barcode, branch=loan.branch, now=at(MONDAY + timedelta(days=1)))
     pickup_by = Hold.objects.get(patron=slow, record=record).pickup_by
     assert len(smtp_server.received) == 1  # 鈴木: ready
+    assert pickup_by is not None
 
     day = pickup_by + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
