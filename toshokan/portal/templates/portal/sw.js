@@ -1,7 +1,8 @@
 {% load static %}/* toshokan: keeps the digital library card readable when the phone is offline.
    Network first, so the card is always the current one when there is a connection; the last copy
-   that came back is kept and answered when the network fails. Nothing else is cached. Logging out
-   clears this cache (Clear-Site-Data, and card.js as a fallback). */
+   that came back (with its stylesheet and scripts) is kept and answered when the network fails.
+   Nothing else is cached. Logging out clears this cache (Clear-Site-Data, and card.js as a
+   fallback); so does a session that has ended. */
 "use strict";
 const CACHE = "toshokan-card-v1";
 const CARD = "{% url 'portal:account_card' %}";
@@ -30,22 +31,28 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || !KEPT.has(url.pathname)) return;
+  const fromCache = async () =>
+    (await caches.match(url.pathname, { ignoreVary: true, ignoreSearch: true })) || Response.error();
+  if (url.pathname !== CARD) {
+    // The card's stylesheet and scripts: from the network when it answers, else the kept copy.
+    // Only the card page writes to the cache, so nothing recreates it after a logout.
+    event.respondWith(fetch(request).catch(fromCache));
+    return;
+  }
   event.respondWith(
     fetch(request)
-      .then(async (response) => {
-        // Only a real card page is kept: a redirect to the login page (the session ended) is not.
+      .then((response) => {
         if (response.ok && response.type === "basic" && !response.redirected) {
-          const cache = await caches.open(CACHE);
-          await cache.put(url.pathname, response.clone());
-        } else if (url.pathname === CARD && response.type === "opaqueredirect") {
-          const cache = await caches.open(CACHE);
-          await cache.delete(CARD);
+          const copy = response.clone();
+          event.waitUntil(
+            caches.open(CACHE).then((cache) => cache.put(CARD, copy).then(() => cache.addAll(ASSETS)))
+          );
+        } else if (response.type === "opaqueredirect") {
+          // The session ended (a redirect to the login): the card shown offline goes too.
+          event.waitUntil(caches.delete(CACHE));
         }
         return response;
       })
-      .catch(async () => {
-        const cached = await caches.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
-        return cached || Response.error();
-      })
+      .catch(fromCache)
   );
 });
