@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 from toshokan.catalog import selectors as catalog_selectors
@@ -48,7 +49,10 @@ def staff_view(*perms: str) -> Callable[[View], View]:
             user = request.user
             if not (user.is_active and user.is_staff and user.has_perms((USE_DESK, *perms))):
                 return render(request, "circulation/desk/forbidden.html", {"perms": perms}, status=403)
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # Patrons' names and loans must not stay in a shared desk computer's browser cache.
+            patch_cache_control(response, private=True, no_store=True)
+            return response
 
         return login_required(wrapped, login_url=LOGIN_URL)  # type: ignore[return-value]
 

@@ -397,3 +397,9 @@ def test_every_desk_string_has_an_english_translation():
     singular = {k[0] if isinstance(k, tuple) else k for k, v in catalog.items() if v}
     assert len(msgids) > 100
     assert [m for m in msgids if m not in singular] == []
+
+
+def test_desk_pages_are_not_kept_in_the_browser_cache(desk_client, library):
+    response = desk_client.post(reverse("desk:checkout"), {"card": library.patron.card_number})
+    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in desk_client.get(reverse("desk:patron", args=[library.patron.pk]))["Cache-Control"]

@@ -13,6 +13,7 @@ from toshokan.circulation import services
 from toshokan.circulation.models import Hold, Loan
 from toshokan.patrons.domain.enums import BlockReason
 from toshokan.patrons.services import add_block
+from toshokan.portal.tests.web.conftest import axe_violations
 
 from .conftest import PASSWORD, Library, make_library, staff
 
@@ -71,6 +72,7 @@ def test_checkout_by_scanner_keystrokes_card_then_copies(page: Page, url, lib: L
     expect(rows.nth(0)).to_contain_text(f"{loans[lib.copies[2].barcode].due_on:%Y-%m-%d}")
     expect(rows.nth(1)).to_contain_text(lib.copies[0].barcode)
     snap(page, "desk-checkout")
+    assert axe_violations(page) == []
     # htmx swapped the checkout area in place: still the same document.
     assert page.evaluate("window.sameDocument") is True
 
@@ -126,6 +128,7 @@ def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(p
     scan(page, "0000")
     expect(results.nth(0)).to_contain_text("資料番号 0000 の資料はありません")
     snap(page, "desk-return")
+    assert axe_violations(page) == []
 
     hold = Hold.objects.get()
     assert hold.state == "ready" and hold.assigned_id == botchan_here.pk
@@ -136,6 +139,7 @@ def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(p
     expect(shelf.nth(0)).to_contain_text(botchan_here.barcode)
     expect(shelf.nth(0)).to_contain_text(f"{hold.pickup_by:%Y-%m-%d}")
     snap(page, "desk-holds")
+    assert axe_violations(page) == []
 
 
 def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
@@ -155,3 +159,17 @@ def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
     finally:
         context.close()
     assert Loan.objects.filter(patron=lib.patron).count() == 2
+
+
+def test_a_scan_made_while_the_focus_is_elsewhere_still_lands_in_the_scan_field(
+    page: Page, url, lib: Library
+):
+    services.checkout(barcode=lib.copies[0].barcode, patron=lib.other, branch=lib.central)
+    log_in(page, url, "/desk/return")
+    page.locator("h1").click()  # someone clicked the page: the field lost the focus
+    expect(page.locator("#barcode")).not_to_be_focused()
+    scan(page, lib.copies[0].barcode)
+    expect(page.locator("#scan-results > li")).to_have_count(1)
+    expect(page.locator("#scan-results > li").nth(0)).to_contain_text("書架へ")
+    expect(page.locator("#barcode")).to_be_focused()
+    assert not Loan.objects.exists()
