@@ -358,7 +358,7 @@ def _place_hold(request: HttpRequest, p: Patron, data: MyHoldIn, *, with_patron:
 
 @router.post(
     "/loans",
-    response={201: DeskLoanOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: DeskLoanOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Check a copy out to a patron (貸出); honours Idempotency-Key",
 )
@@ -392,7 +392,7 @@ def checkout(
 
 @router.post(
     "/returns",
-    response={200: ReturnOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ReturnOut, 404: ErrorOut, 422: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Take a copy back (返却) at any branch, or receive it from transit: answers where it goes",
 )
@@ -440,7 +440,7 @@ def checkin(
 
 @router.post(
     "/loans/{barcode}/renewal",
-    response={200: DeskLoanOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: DeskLoanOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Renew a loan (延長) at the desk",
 )
@@ -460,7 +460,7 @@ def _audited_patron(request: HttpRequest, card_number: str, kind: StaffAccessKin
 
 @router.get(
     "/patrons/{card_number}",
-    response={200: PatronDetailOut, 404: ErrorOut},
+    response={200: PatronDetailOut, 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     tags=["patrons"],
     summary="A patron's registration, blocks and why they may not borrow (audited)",
@@ -472,7 +472,7 @@ def patron_detail(request: HttpRequest, card_number: str) -> dict[str, object]:
 
 @router.get(
     "/patrons/{card_number}/loans",
-    response={200: list[DeskLoanOut], 404: ErrorOut},
+    response={200: list[DeskLoanOut], 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     tags=["patrons"],
     summary="A patron's current loans (audited)",
@@ -484,7 +484,7 @@ def patron_loans(request: HttpRequest, card_number: str) -> list[dict[str, objec
 
 @router.get(
     "/patrons/{card_number}/holds",
-    response={200: list[DeskHoldOut], 404: ErrorOut},
+    response={200: list[DeskHoldOut], 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     tags=["patrons"],
     summary="A patron's holds with queue positions and estimates (audited)",
@@ -496,7 +496,7 @@ def patron_holds(request: HttpRequest, card_number: str) -> list[dict[str, objec
 
 @router.get(
     "/patrons/{card_number}/history",
-    response={200: HistoryOut, 404: ErrorOut},
+    response={200: HistoryOut, 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     tags=["patrons"],
     summary="A patron's reading history — only if they chose to keep one (audited)",
@@ -529,7 +529,7 @@ NOTICES_LIMIT = 200
 
 @router.get(
     "/patrons/{card_number}/notices",
-    response={200: list[DeskNoticeOut], 403: ErrorOut, 404: ErrorOut},
+    response={200: list[DeskNoticeOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=desk(),
     tags=["patrons"],
     summary="A patron's notice log, sent, delivered or failed (needs notices.view_notice; audited)",
@@ -545,7 +545,7 @@ def patron_notices(request: HttpRequest, card_number: str) -> list[dict[str, obj
 
 @router.post(
     "/holds",
-    response={201: DeskHoldOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: DeskHoldOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Place a hold (予約) for a patron; honours Idempotency-Key",
 )
@@ -572,7 +572,7 @@ def place_hold(
 
 @router.delete(
     "/holds/{int:hold_id}",
-    response={204: None, 404: ErrorOut, 409: ErrorOut},
+    response={204: None, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Cancel a hold (a copy it held goes on to the next hold, or home)",
 )
@@ -583,7 +583,7 @@ def cancel_hold(request: HttpRequest, hold_id: int) -> Status[None]:
 
 @router.post(
     "/holds/{int:hold_id}/suspend",
-    response={200: DeskHoldOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: DeskHoldOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Suspend a hold (保留): it keeps its place and is passed over until resumed",
 )
@@ -594,7 +594,7 @@ def suspend_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
 
 @router.post(
     "/holds/{int:hold_id}/resume",
-    response={200: DeskHoldOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: DeskHoldOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Resume a suspended hold",
 )
@@ -605,7 +605,7 @@ def resume_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
 
 @router.post(
     "/holds/expire",
-    response=ExpiredOut,
+    response={200: ExpiredOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(RUN_LIBRARY_JOBS),
     summary="End holds past their pickup deadline or not-needed-after date (normally a daily task)",
 )
@@ -615,7 +615,7 @@ def expire_holds(request: HttpRequest) -> dict[str, int]:
 
 @router.get(
     "/branches/{branch}/pull-list",
-    response={200: list[PullItemOut], 404: ErrorOut},
+    response={200: list[PullItemOut], 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="集書リスト: copies on this branch's shelves to fetch for waiting holds",
 )
@@ -635,7 +635,7 @@ def pull_list(request: HttpRequest, branch: str) -> list[dict[str, object]]:
 
 @router.get(
     "/branches/{branch}/hold-shelf",
-    response={200: list[ShelfItemOut], 404: ErrorOut},
+    response={200: list[ShelfItemOut], 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="取置棚: holds ready for pickup here, with whose they are (audited per patron)",
 )
@@ -662,7 +662,7 @@ def hold_shelf(request: HttpRequest, branch: str) -> list[dict[str, object]]:
 
 @router.get(
     "/branches/{branch}/transits",
-    response={200: list[TransitOut], 404: ErrorOut},
+    response={200: list[TransitOut], 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Copies in transit to (incoming) or from (outgoing) this branch",
 )
@@ -685,7 +685,7 @@ def transits(request: HttpRequest, branch: str, params: Query[BranchParams]) -> 
 
 @router.get(
     "/me",
-    response=MeOut,
+    response={200: MeOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="The logged-in patron: registration, preferences and why they may not borrow",
@@ -711,14 +711,20 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/me/loans", response=list[LoanOut], auth=patron(), tags=["patron account"], summary="My loans")
+@router.get(
+    "/me/loans",
+    response={200: list[LoanOut], 401: ErrorOut, 403: ErrorOut},
+    auth=patron(),
+    tags=["patron account"],
+    summary="My loans, soonest due first",
+)
 def my_loans(request: HttpRequest) -> list[dict[str, object]]:
     return [loan_out(loan, with_patron=False) for loan in selectors.patron_loans(patron_of(request))]
 
 
 @router.post(
     "/me/loans/{int:loan_id}/renewal",
-    response={200: LoanOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LoanOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Renew one of my loans (延長)",
@@ -734,7 +740,7 @@ def renew_my_loan(request: HttpRequest, loan_id: int) -> dict[str, object]:
 
 @router.get(
     "/me/holds",
-    response=list[HoldOut],
+    response={200: list[HoldOut], 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="My holds, with my place in the queue and an estimated wait",
@@ -747,7 +753,7 @@ def my_holds(request: HttpRequest) -> list[dict[str, object]]:
 
 @router.post(
     "/me/holds",
-    response={201: HoldOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: HoldOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Place a hold (予約) on a record or one copy; honours Idempotency-Key",
@@ -772,7 +778,7 @@ def place_my_hold(
 
 @router.delete(
     "/me/holds/{int:hold_id}",
-    response={204: None, 404: ErrorOut, 409: ErrorOut},
+    response={204: None, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Cancel one of my holds",
@@ -784,7 +790,7 @@ def cancel_my_hold(request: HttpRequest, hold_id: int) -> Status[None]:
 
 @router.post(
     "/me/holds/{int:hold_id}/suspend",
-    response={200: HoldOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: HoldOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Suspend one of my holds (it keeps its place)",
@@ -796,7 +802,7 @@ def suspend_my_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
 
 @router.post(
     "/me/holds/{int:hold_id}/resume",
-    response={200: HoldOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: HoldOut, 404: ErrorOut, 409: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Resume one of my suspended holds",
@@ -808,7 +814,7 @@ def resume_my_hold(request: HttpRequest, hold_id: int) -> dict[str, object]:
 
 @router.get(
     "/me/notices",
-    response=NoticesOut,
+    response={200: NoticesOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="My notices (お知らせ), newest first, with how many I have not read",
@@ -825,7 +831,7 @@ def my_notices(request: HttpRequest) -> dict[str, object]:
 
 @router.post(
     "/me/notices/read",
-    response=MarkedOut,
+    response={200: MarkedOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Mark my notices read (these, or all of them)",
@@ -853,7 +859,7 @@ def _history(p: Patron) -> dict[str, object]:
 
 @router.get(
     "/me/reading-history",
-    response=HistoryOut,
+    response={200: HistoryOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="My reading history (kept only if I chose it)",
@@ -864,7 +870,7 @@ def my_history(request: HttpRequest) -> dict[str, object]:
 
 @router.put(
     "/me/reading-history",
-    response=HistoryOut,
+    response={200: HistoryOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Choose to keep a reading history, or stop (stopping deletes it all)",
@@ -875,7 +881,7 @@ def set_my_history(request: HttpRequest, data: HistorySettingIn) -> dict[str, ob
 
 @router.delete(
     "/me/reading-history/{int:entry_id}",
-    response={204: None, 404: ErrorOut},
+    response={204: None, 404: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Delete one entry of my reading history",

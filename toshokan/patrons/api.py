@@ -204,7 +204,7 @@ def _reload(p: Patron) -> Patron:
 
 @router.post(
     "/patron/session",
-    response={200: SessionOut, 401: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    response={200: SessionOut, 400: ErrorOut, 401: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     tags=["patron account"],
     summary="Log in with card number and PIN: sets the session cookie (and a CSRF token)",
@@ -239,7 +239,7 @@ def log_out(request: HttpRequest) -> Status[None]:
 
 @router.put(
     "/me/pin",
-    response={204: None},
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Change one's own PIN (the current PIN is required; other sessions end)",
@@ -252,7 +252,7 @@ def change_my_pin(request: HttpRequest, data: PinChangeIn) -> Status[None]:
 
 @router.patch(
     "/me/preferences",
-    response=PatronOut,
+    response={200: PatronOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     auth=patron(),
     tags=["patron account"],
     summary="Change one's own contact details and notice preferences",
@@ -272,7 +272,7 @@ class PatronQuery(Schema):
 
 @router.get(
     "/patrons",
-    response=list[PatronSummaryOut],
+    response={200: list[PatronSummaryOut], 401: ErrorOut, 403: ErrorOut},
     auth=desk(),
     summary="Look a patron up by card number or name (no loans or holds: those are audited reads)",
 )
@@ -282,7 +282,7 @@ def find_patrons(request: HttpRequest, params: Query[PatronQuery]) -> list[dict[
 
 @router.post(
     "/patrons",
-    response={201: PatronOut},
+    response={201: PatronOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     auth=desk(REGISTER_PATRONS),
     summary="Register a patron (利用登録); the card number is issued unless a pre-printed one is given",
 )
@@ -295,7 +295,7 @@ def register_patron(request: HttpRequest, data: PatronCreateIn) -> Status[dict[s
 
 @router.patch(
     "/patrons/{card_number}/preferences",
-    response=PatronOut,
+    response={200: PatronOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=desk(CHANGE_PATRONS),
     summary="Change a patron's contact details and notice preferences",
 )
@@ -308,7 +308,7 @@ def update_preferences(request: HttpRequest, card_number: str, data: Preferences
 
 @router.post(
     "/patrons/{card_number}/registration-renewal",
-    response=PatronOut,
+    response={200: PatronOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=desk(CHANGE_PATRONS),
     summary="Renew the registration (更新): from a month before it expires",
 )
@@ -320,7 +320,7 @@ def renew_registration(request: HttpRequest, card_number: str) -> dict[str, obje
 
 @router.put(
     "/patrons/{card_number}/pin",
-    response={204: None},
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=desk(CHANGE_PATRONS),
     summary="Reset a patron's PIN at the desk (their sessions end)",
 )
@@ -331,7 +331,7 @@ def reset_pin(request: HttpRequest, card_number: str, data: PinIn) -> Status[Non
 
 @router.post(
     "/patrons/{card_number}/blocks",
-    response={201: BlockOut},
+    response={201: BlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=desk(MANAGE_BLOCKS),
     summary="Stop a card (貸出停止) with a reason",
 )
@@ -343,7 +343,7 @@ def add_block(request: HttpRequest, card_number: str, data: BlockIn) -> Status[d
 
 @router.post(
     "/patrons/{card_number}/blocks/{int:block_id}/lift",
-    response=BlockOut,
+    response={200: BlockOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=desk(MANAGE_BLOCKS),
     summary="Lift a block (it is kept, with who lifted it and when)",
 )
