@@ -12,13 +12,16 @@ answer or the connection error. See docs/notices.md.
 
 from __future__ import annotations
 
+import email.message
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
 from email.utils import formataddr, parseaddr
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -199,9 +202,25 @@ def deliver_email(*, notice_id: int, now: datetime | None = None) -> NoticeStatu
     return status
 
 
+class _NoticeEmail(EmailMessage):
+    """Django 5.2's email API (compat32) encodes a Japanese subject without knowing the header's
+    name, so the folded subject starts on a continuation line and readers see a leading space.
+    A Header that knows it is the Subject folds where it should."""
+
+    def message(self, **kwargs: Any) -> Any:
+        msg = super().message(**kwargs)
+        if not self.subject.isascii():
+            del msg["Subject"]
+            # Past Django's __setitem__, which would encode the Header's text a second time.
+            email.message.Message.__setitem__(
+                msg, "Subject", Header(self.subject, "utf-8", header_name="Subject")
+            )
+        return msg
+
+
 def _send(mail: _Taken) -> tuple[NoticeStatus, str]:
     connection = get_connection(fail_silently=False)
-    message = EmailMessage(
+    message = _NoticeEmail(
         subject=mail.subject,
         body=mail.body,
         from_email=from_address(mail.language),
