@@ -209,12 +209,11 @@ class _NoticeEmail(EmailMessage):
 
     def message(self, **kwargs: Any) -> Any:
         msg = super().message(**kwargs)
-        if not self.subject.isascii():
+        subject = str(self.subject)
+        if not subject.isascii():
             del msg["Subject"]
             # Past Django's __setitem__, which would encode the Header's text a second time.
-            email.message.Message.__setitem__(
-                msg, "Subject", Header(self.subject, "utf-8", header_name="Subject")
-            )
+            email.message.Message.__setitem__(msg, "Subject", Header(subject, "utf-8", header_name="Subject"))
         return msg
 
 
