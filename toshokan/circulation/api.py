@@ -375,7 +375,8 @@ def checkout(
             branch=branch_by_code(data.branch),
             actor=request.user,
         )
-        body = _json(DeskLoanOut, loan_out(selectors.loan_by_id(loan.pk), with_patron=True))
+        # The service's loan carries its copy, record, branch and patron already: no reload.
+        body = _json(DeskLoanOut, loan_out(loan, with_patron=True))
         return idempotency.Outcome(201, body, loan=loan)
 
     return _answer(
