@@ -346,7 +346,7 @@ def _place_hold(request: HttpRequest, p: Patron, data: MyHoldIn, *, with_patron:
         pickup_branch=branch_by_code(data.pickup_branch),
         holding=selectors.holding_by_barcode(data.holding) if data.holding else None,
         not_needed_after=data.not_needed_after,
-        actor=request.user if not with_patron else None,
+        actor=request.user if with_patron else None,  # staff placing it for a patron
     )
     schema = DeskHoldOut if with_patron else HoldOut
     body = _json(schema, hold_out(_hold_view(selectors.hold_by_id(hold.pk)), with_patron=with_patron))
