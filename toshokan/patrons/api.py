@@ -222,6 +222,18 @@ def log_in(request: HttpRequest, data: SessionIn) -> dict[str, object]:
     return {"card_number": found.card_number, "name": found.display_name, "csrf_token": get_token(request)}
 
 
+@router.get(
+    "/patron/session",
+    response={200: SessionOut, 401: ErrorOut, 403: ErrorOut},
+    auth=patron(),
+    tags=["patron account"],
+    summary="Who is logged in, with the session's CSRF token (for a client that lost it)",
+)
+def current_session(request: HttpRequest) -> dict[str, object]:
+    me = patron_of(request)
+    return {"card_number": me.card_number, "name": me.display_name, "csrf_token": get_token(request)}
+
+
 @router.delete(
     "/patron/session",
     response={204: None, 403: ErrorOut},

@@ -234,8 +234,22 @@ def test_a_patron_logs_in_gets_a_csrf_token_and_logs_out():
     assert me.csrf_token and me.cookies["sessionid"].value
     data = me.get("/api/v1/me").json()
     assert data["card_number"] == p.card_number and data["problems"] == []
+    session = me.get("/api/v1/patron/session").json()
+    assert session["card_number"] == p.card_number and session["csrf_token"]
     assert me.delete("/api/v1/patron/session").status_code == 204
     assert me.get("/api/v1/me").status_code == 401
+    assert me.get("/api/v1/patron/session").status_code == 401
+
+
+def test_logging_out_needs_the_csrf_token():
+    p = factories.patron()
+    me = patron_client(p)
+    token, me.csrf_token = me.csrf_token, ""
+    refused = me.delete("/api/v1/patron/session")
+    assert refused.status_code == 403 and refused.json()["error"] == "csrf_failed"
+    assert me.get("/api/v1/me").status_code == 200
+    me.csrf_token = token
+    assert me.delete("/api/v1/patron/session").status_code == 204
 
 
 def test_a_wrong_pin_is_401_and_repeated_failures_are_throttled():
