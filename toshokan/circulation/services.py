@@ -469,21 +469,54 @@ def _release(hold: Hold, now: datetime) -> None:
 @transaction.atomic
 def expire_holds(*, now: datetime | None = None) -> int:
     """End holds not picked up by their deadline (取置期限) and holds past their not-needed-after
-    date; their copies go on to the next hold or home. Run daily by a background task."""
+    date; their copies go on to the next hold or home, and their patrons are told (予約の期限切れ:
+    one notice per patron and reason, the e-mail after commit). Run daily (`manage.py
+    send_notices`); returns how many holds ended."""
     now = _now(now)
     today = _today(now)
-    ended = 0
     ending = list(selectors.holds_to_expire(today).values_list("pk", "state"))
     # Unwanted holds first: a copy released from the hold shelf must not go to one of them.
     ending.sort(key=lambda row: row[1] == HoldState.READY)
+    ended: list[Hold] = []
     for pk, _state in ending:
-        hold = Hold.objects.select_for_update().select_related("pickup_branch").filter(pk=pk).first()
+        hold = (
+            Hold.objects.select_for_update()
+            .select_related("pickup_branch", "patron", "record")
+            .filter(pk=pk)
+            .first()
+        )
         if hold is None:
             continue
         next_hold_state(HoldState(hold.state), HoldAction.EXPIRE)
-        _release(hold, now)
-        ended += 1
-    return ended
+        _release(hold, now)  # deletes the row; the instance still says what it was
+        ended.append(hold)
+    _notify_holds_expired(ended)
+    return len(ended)
+
+
+def _notify_holds_expired(holds: list[Hold]) -> None:
+    groups: dict[tuple[int, int | None, date], list[Hold]] = {}
+    for hold in holds:
+        key: tuple[int, int | None, date]
+        if hold.state == HoldState.READY and hold.pickup_by is not None:
+            key = (hold.patron_id, hold.pickup_branch_id, hold.pickup_by)  # not collected there in time
+        elif hold.not_needed_after is not None:
+            key = (hold.patron_id, None, hold.not_needed_after)  # past the date the patron gave
+        else:
+            continue
+        groups.setdefault(key, []).append(hold)
+    for (_patron, at_branch, on), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2])):
+        branch = group[0].pickup_branch
+        notice_services.send_notice(
+            patron=group[0].patron,
+            kind=NoticeKind.HOLD_EXPIRED,
+            items=[NoticeItem(h.record.title or "（書名なし）") for h in group],
+            context=NoticeContext(
+                on=on,
+                branch=branch.name if at_branch else "",
+                branch_en=branch.name_en if at_branch else "",
+            ),
+        )
 
 
 @transaction.atomic

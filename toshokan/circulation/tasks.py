@@ -1,18 +1,20 @@
 """The daily notice scans (`manage.py send_notices`, or the `daily_notices` task): due soon,
 overdue, expired holds and expiring registrations — each sent once.
 
+Expired holds are ended by `services.expire_holds`, which tells their patrons itself (the JSON API's
+expire endpoint calls the same service), as a return that fills a hold tells its patron
+(services._send_to_hold).
+
 "Once" is kept in the rows the notice is about, so a scan may run twice a day, late, or on two
 machines at once without telling anyone twice: Loan.due_soon_sent_on (reset by a renewal, so the
 new due date gets its own reminder), Loan.overdue_sent_on, Patron.expiry_notice_sent_for (the
 expiry date it was sent for, so a renewed registration is reminded again next time). Each group of
 notices is written in its own transaction with the rows it marks, locked; the e-mails go after
-commit. Items lost (紛失) get neither reminder. Hold-ready notices are not scanned for: the return
-that puts a copy on the hold shelf sends them (services._send_to_hold).
+commit. Items lost (紛失) get neither reminder.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,25 +32,23 @@ from toshokan.patrons.domain.registration import EXPIRY_NOTICE
 from toshokan.patrons.models import Patron
 
 from . import selectors, services
-from .domain.states import HoldState, LoanState
-from .models import Hold, Loan
+from .domain.states import LoanState
+from .models import Loan
 
 
 @dataclass(frozen=True, slots=True)
 class DailyReport:
     due_soon: int  # notices (one per patron and due date)
     overdue: int  # notices (one per patron)
-    holds_expired: int  # holds ended
-    hold_expired_notices: int
+    holds_expired: int  # holds ended (their patrons are told by services.expire_holds)
     registration: int
     requeued: int  # stalled e-mails enqueued again
     stalled_failed: int
     pruned: int  # notices past the retention period
 
 
-def _title(loan_or_hold: Loan | Hold) -> str:
-    record = loan_or_hold.holding.record if isinstance(loan_or_hold, Loan) else loan_or_hold.record
-    return record.title or "（書名なし）"
+def _title(loan: Loan) -> str:
+    return loan.holding.record.title or "（書名なし）"
 
 
 def send_due_soon_notices(*, today: date) -> int:
@@ -111,39 +111,6 @@ def send_overdue_notices(*, today: date) -> int:
     return sent
 
 
-@transaction.atomic
-def expire_holds_and_notify(*, now: datetime) -> tuple[int, int]:
-    """End the holds whose time is up (services.expire_holds) and tell their patrons: one notice
-    per patron and reason (not collected at a branch by its deadline; past the date the patron
-    gave). The holds are read — and locked — before they are ended, since ending deletes them.
-    Returns (holds ended, notices)."""
-    today = timezone.localdate(now)
-    ending = list(selectors.holds_to_expire(today).select_for_update(of=("self",)))
-    ended = services.expire_holds(now=now)
-    still_there = set(Hold.objects.filter(pk__in=[h.pk for h in ending]).values_list("pk", flat=True))
-    groups: dict[tuple[int, str, date], list[Hold]] = defaultdict(list)
-    for hold in ending:
-        if hold.pk in still_there:
-            continue
-        if hold.state == HoldState.READY and hold.pickup_by is not None:
-            groups[(hold.patron_id, hold.pickup_branch.code, hold.pickup_by)].append(hold)
-        elif hold.not_needed_after is not None:
-            groups[(hold.patron_id, "", hold.not_needed_after)].append(hold)
-    for (_patron, branch_code, on), holds in sorted(groups.items()):
-        branch = holds[0].pickup_branch
-        notice_services.send_notice(
-            patron=holds[0].patron,
-            kind=NoticeKind.HOLD_EXPIRED,
-            items=[NoticeItem(_title(h)) for h in holds],
-            context=NoticeContext(
-                on=on,
-                branch=branch.name if branch_code else "",
-                branch_en=branch.name_en if branch_code else "",
-            ),
-        )
-    return ended, len(groups)
-
-
 def send_registration_notices(*, today: date) -> int:
     """登録更新のお知らせ: registrations that expire within EXPIRY_NOTICE (30 days), once per expiry
     date — within the renewal window, so the patron can renew as soon as they are told."""
@@ -170,7 +137,7 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
     """Every daily scan in order, then the notice log's housekeeping (stalled e-mails, retention)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    ended, hold_notices = expire_holds_and_notify(now=now)
+    ended = services.expire_holds(now=now)
     due_soon = send_due_soon_notices(today=today)
     overdue = send_overdue_notices(today=today)
     registration = send_registration_notices(today=today)
@@ -180,7 +147,6 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
         due_soon=due_soon,
         overdue=overdue,
         holds_expired=ended,
-        hold_expired_notices=hold_notices,
         registration=registration,
         requeued=requeued,
         stalled_failed=stalled_failed,

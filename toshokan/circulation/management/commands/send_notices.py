@@ -84,7 +84,7 @@ class Command(BaseCommand):
     def report(self, report: DailyReport) -> None:
         self.stdout.write(
             f"notices: {report.due_soon} due soon, {report.overdue} overdue, "
-            f"{report.hold_expired_notices} hold expired ({report.holds_expired} holds ended), "
+            f"{report.holds_expired} holds expired, "
             f"{report.registration} registration expiring; "
             f"{report.requeued} e-mails enqueued again, {report.stalled_failed} stalled marked failed, "
             f"{report.pruned} old notices pruned"

@@ -246,8 +246,9 @@ def test_expired_holds_are_ended_and_their_patrons_told_and_the_copy_goes_to_the
 
     day = pickup_by + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.expire_holds_and_notify(now=at(day)) == (2, 2)
-        assert tasks.expire_holds_and_notify(now=at(day)) == (0, 0)
+        assert services.expire_holds(now=at(day)) == 2
+        assert services.expire_holds(now=at(day)) == 0
+    assert len(notices(NoticeKind.HOLD_EXPIRED)) == 2  # one per reason
 
     assert not Hold.objects.filter(patron=slow).exists()
     assert Hold.objects.get(patron=next_in_line).state == "ready"
@@ -309,7 +310,7 @@ def test_send_notices_runs_every_scan_and_says_what_it_sent(smtp_server, django_
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_notices", stdout=out)
-    assert out.getvalue().startswith("notices: 0 due soon, 1 overdue, 0 hold expired (0 holds ended), ")
+    assert out.getvalue().startswith("notices: 0 due soon, 1 overdue, 0 holds expired, ")
     assert [m.rcpt_tos for m in smtp_server.received] == [["hanako@example.jp"]]
     out = io.StringIO()
     call_command("send_notices", stdout=out)
