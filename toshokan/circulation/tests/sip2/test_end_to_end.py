@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
@@ -186,7 +187,9 @@ def test_checkout_of_a_copy_already_borrowed_renews_it_when_the_kiosk_allows(cli
 def test_twenty_kiosks_racing_for_one_copy_lend_it_exactly_once(server, library):
     # On PostgreSQL the server runs checkouts in several threads at once, so the services' locks
     # decide; SQLite takes one writer at a time and the server gives it one thread.
-    assert server.server.config.workers == (1 if connection.vendor == "sqlite" else 4)
+    assert server.server.config.workers == (
+        1 if connection.vendor == "sqlite" else settings.TOSHOKAN_SIP2["WORKERS"]
+    )
     barcode = library.copy.barcode
     racers = [patron_factories.patron(f"走者{i}", pin="") for i in range(RACERS)]
     clients = []
