@@ -450,6 +450,17 @@ def renew(request: HttpRequest, barcode: str) -> dict[str, object]:
     return loan_out(selectors.loan_by_id(loan.pk), with_patron=True)
 
 
+@router.post(
+    "/loans/{barcode}/lost",
+    response={200: DeskLoanOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=desk(),
+    summary="The patron reports the copy lost (紛失): the loan stays theirs, the copy is missing",
+)
+def declare_lost(request: HttpRequest, barcode: str) -> dict[str, object]:
+    loan = services.declare_lost(barcode=barcode, actor=request.user)
+    return loan_out(selectors.loan_by_id(loan.pk), with_patron=True)
+
+
 # -- the desk: a patron's account (every read audited) ------------------------------------------
 
 

@@ -56,6 +56,7 @@ def test_checkout_needs_a_desk_account(client):
     [
         ("post", "/api/v1/returns"),
         ("post", "/api/v1/loans/1000/renewal"),
+        ("post", "/api/v1/loans/1000/lost"),
         ("get", "/api/v1/patrons/290000000018"),
         ("get", "/api/v1/patrons/290000000018/loans"),
         ("get", "/api/v1/patrons/290000000018/holds"),
@@ -187,6 +188,20 @@ def test_renewal_at_the_desk_and_its_refusal_while_a_hold_waits(desk):
     refused = post(desk, f"/api/v1/loans/{item.barcode}/renewal")
     assert refused.status_code == 409 and refused.json()["error"] == "holds_waiting"
     assert post(desk, "/api/v1/loans/0000/renewal").status_code == 404
+
+
+def test_a_copy_reported_lost_stays_on_the_patrons_account_until_it_comes_back(desk):
+    p = patron_factories.patron()
+    item = factories.copy()
+    checkout(desk, item, p)
+    lost = post(desk, f"/api/v1/loans/{item.barcode}/lost")
+    assert lost.status_code == 200 and lost.json()["state"] == "lost"
+    assert Holding.objects.get(pk=item.pk).status == HoldingStatus.MISSING
+    again = post(desk, f"/api/v1/loans/{item.barcode}/lost")
+    assert again.status_code == 409 and again.json()["error"] == "loan_cannot_declare_lost"
+    found = post(desk, "/api/v1/returns", {"barcode": item.barcode, "branch": "central"}).json()
+    assert found["was_on_loan"] is True
+    assert not Loan.objects.exists()
 
 
 # -- a patron's account, as staff see it ----------------------------------------------------------

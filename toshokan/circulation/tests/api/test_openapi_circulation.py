@@ -10,6 +10,7 @@ OPERATIONS = {
     ("post", "/api/v1/loans"),
     ("post", "/api/v1/returns"),
     ("post", "/api/v1/loans/{barcode}/renewal"),
+    ("post", "/api/v1/loans/{barcode}/lost"),
     ("get", "/api/v1/patrons"),
     ("post", "/api/v1/patrons"),
     ("get", "/api/v1/patrons/{card_number}"),
