@@ -383,13 +383,17 @@ def test_every_desk_string_has_an_english_translation():
     folder = Path(toshokan.circulation.__file__).parent / "locale/en/LC_MESSAGES"
     msgids: list[str] = []
     current: list[str] | None = None
+    context = ""
     for line in (folder / "django.po").read_text(encoding="utf-8").splitlines():
-        if line.startswith("msgid "):
-            current = [ast.literal_eval(line[6:])]
+        if line.startswith("msgctxt "):
+            context = ast.literal_eval(line[8:]) + "\x04"  # how gettext keys a message in context
+        elif line.startswith("msgid "):
+            current = [context, ast.literal_eval(line[6:])]
+            context = ""
         elif line.startswith('"') and current is not None:
             current.append(ast.literal_eval(line))
         else:
-            if current is not None and "".join(current):
+            if current is not None and "".join(current[1:]):
                 msgids.append("".join(current))
             current = None
     with (folder / "django.mo").open("rb") as mo:
