@@ -418,3 +418,42 @@ def test_after_the_return_no_notice_outbox_or_task_row_names_the_item(smtp_serve
     for row in kept:
         text = repr(row)
         assert "人間失格" not in text and barcode not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_daily_scans_racing_each_other_send_each_notice_once():
+    import threading
+
+    from django.db import connection
+
+    CirculationSettings.objects.create(due_soon_days=2)
+    soon = reader("佐藤", email="sato@example.jp")
+    late = reader("鈴木", email="suzuki@example.jp")
+    due_soon = lend(soon, "こころ", day=MONDAY + timedelta(days=10))
+    lend(late, "門", day=MONDAY)
+    today = due_soon.due_on - timedelta(days=1)
+    Loan.objects.filter(patron=late).update(due_on=today - timedelta(days=1))
+
+    barrier = threading.Barrier(4)
+    errors: list[str] = []
+
+    def scan() -> None:
+        try:
+            barrier.wait()
+            tasks.send_due_soon_notices(today=today)
+            tasks.send_overdue_notices(today=today)
+            tasks.send_registration_notices(today=today)
+        except Exception as e:  # reported below, with the test's own assertion
+            errors.append(f"{type(e).__name__}: {e}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted((n.patron_id, n.kind) for n in notices()) == sorted(
+        [(soon.pk, NoticeKind.DUE_SOON), (late.pk, NoticeKind.OVERDUE)]
+    )
