@@ -18,6 +18,7 @@ from toshokan.circulation.tests import factories
 from toshokan.notices.domain.enums import NoticeKind, NoticeStatus
 from toshokan.notices.models import Notice, OutboundEmail
 from toshokan.patrons import services as patron_services
+from toshokan.patrons.domain.enums import Residency
 from toshokan.patrons.tests import factories as patron_factories
 
 pytestmark = pytest.mark.django_db
@@ -433,6 +434,10 @@ def test_daily_scans_racing_each_other_send_each_notice_once():
     lend(late, "門", day=MONDAY)
     today = due_soon.due_on - timedelta(days=1)
     Loan.objects.filter(patron=late).update(due_on=today - timedelta(days=1))
+    expiring = patron_factories.patron(
+        "高橋", email="takahashi@example.jp", residency=Residency.COMMUTER, today=today - timedelta(days=355)
+    )
+    assert today < expiring.expires_on < today + timedelta(days=30)
 
     barrier = threading.Barrier(4)
     errors: list[str] = []
@@ -455,5 +460,9 @@ def test_daily_scans_racing_each_other_send_each_notice_once():
         t.join(60)
     assert errors == []
     assert sorted((n.patron_id, n.kind) for n in notices()) == sorted(
-        [(soon.pk, NoticeKind.DUE_SOON), (late.pk, NoticeKind.OVERDUE)]
+        [
+            (soon.pk, NoticeKind.DUE_SOON),
+            (late.pk, NoticeKind.OVERDUE),
+            (expiring.pk, NoticeKind.REGISTRATION_EXPIRING),
+        ]
     )
