@@ -1,25 +1,90 @@
-/* toshokan staff desk: keep a barcode scanner's keystrokes in the scan field. Everything works
-   without this file. */
+/* toshokan staff desk: a barcode scanner's keystrokes, in order, whatever the network does.
+   Everything works without this file (the forms are plain POST forms).
+
+   A scanner types a barcode and Enter, and the next one may come before the server has answered
+   the last. So each scan is taken out of the field the moment Enter is pressed and queued; the
+   queue sends one scan at a time with htmx, and each goes to the scan field that is on the page
+   when its turn comes (after a card, that is the copy field). Keystrokes typed while the field has
+   lost the focus are put into it. */
 (function () {
   "use strict";
+  var queue = [];
+  var busy = false;
+
   function scanField() {
     return document.querySelector("input[data-scan]");
   }
-  function isField(el) {
+  function isEditable(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
-  // After htmx swaps in a new checkout area (or adds a result), the scan field gets the focus at
-  // once — not after the settle delay — so the next scan goes where it belongs.
-  document.addEventListener("htmx:afterSwap", function () {
+  function focusScan() {
     var field = scanField();
     if (field && document.activeElement !== field) field.focus();
+  }
+
+  function pump() {
+    if (busy || !queue.length) return;
+    var field = scanField();
+    var form = field && field.form;
+    if (!form) return;
+    var values = {};
+    values[field.name] = queue.shift();
+    busy = true;
+    window.htmx
+      .ajax("POST", form.getAttribute("hx-post"), {
+        source: form,
+        target: form.getAttribute("hx-target"),
+        swap: form.getAttribute("hx-swap"),
+        values: values,
+      })
+      .then(done, done);
+  }
+  function done() {
+    busy = false;
+    focusScan();
+    pump();
+  }
+
+  function take(field) {
+    var value = field.value.trim();
+    field.value = "";
+    if (value) {
+      queue.push(value);
+      pump();
+    }
+  }
+  function queued(form) {
+    return window.htmx && form && form.getAttribute("hx-post") && form.querySelector("input[data-scan]");
+  }
+
+  // Enter in the scan field queues the scan at once. (Not left to the form's implicit submission:
+  // a browser ignores Enter while the form's button is disabled, and a scan must never be dropped.)
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.hasAttribute || !field.hasAttribute("data-scan")) return;
+    if (!queued(field.form)) return;
+    event.preventDefault();
+    take(field);
   });
-  // A scanner types wherever the focus is. Digits typed while nothing editable has the focus (the
-  // page itself, a link, a button) are caught and put into the scan field, and their Enter submits it.
+  // The button beside the field does the same.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!queued(form)) return;
+      event.preventDefault();
+      event.stopPropagation(); // before htmx's own submit handler on the form
+      take(form.querySelector("input[data-scan]"));
+    },
+    true
+  );
+
+  // A scanner types wherever the focus is: digits typed while nothing editable has it (the page,
+  // a link, a button) go into the scan field, and their Enter submits it.
   document.addEventListener("keydown", function (event) {
     var field = scanField();
     var target = event.target;
-    if (!field || target === field || isField(target)) return;
+    if (!field || target === field || isEditable(target)) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key.length === 1) {
       event.preventDefault();
@@ -28,18 +93,25 @@
     } else if (event.key === "Enter" && field.value && !/^(BUTTON|A|SUMMARY)$/.test(target.tagName)) {
       event.preventDefault();
       field.focus();
-      field.form.requestSubmit();
+      if (queued(field.form)) take(field);
+      else field.form.requestSubmit();
     }
   });
-  // Return and renewal keep their form: empty the field as soon as the request has its value,
-  // so a scan typed while the answer is on its way is not lost.
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt;
-    if (form && form.hasAttribute && form.hasAttribute("data-scan-form")) {
-      var field = form.querySelector("input[data-scan]");
-      if (field) field.value = "";
-    }
+
+  // A scan half typed when the answer arrives would be swapped away with the old field: carry what
+  // was typed into the new field, which gets the focus at once (not after htmx's settle delay).
+  var carried = "";
+  document.addEventListener("htmx:beforeSwap", function () {
+    var field = scanField();
+    carried = field ? field.value : "";
   });
+  document.addEventListener("htmx:afterSwap", function () {
+    var field = scanField();
+    if (field && carried && !field.value) field.value = carried;
+    carried = "";
+    focusScan();
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (target && target.closest && target.closest("[data-print]")) window.print();
