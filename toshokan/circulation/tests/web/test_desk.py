@@ -407,3 +407,15 @@ def test_desk_pages_are_not_kept_in_the_browser_cache(desk_client, library):
     response = desk_client.post(reverse("desk:checkout"), {"card": library.patron.card_number})
     assert "no-store" in response["Cache-Control"]
     assert "no-store" in desk_client.get(reverse("desk:patron", args=[library.patron.pk]))["Cache-Control"]
+
+
+def test_the_desk_works_at_the_branch_chosen_in_the_header(desk_client, library):
+    item = library.copies[0]  # home: central
+    services.checkout(barcode=item.barcode, patron=library.patron, branch=library.central)
+    response = desk_client.post(reverse("desk:branch"), {"branch": "kita", "next": reverse("desk:checkin")})
+    assert response.status_code == 302 and response["Location"] == reverse("desk:checkin")
+    html = desk_client.post(reverse("desk:checkin"), {"barcode": item.barcode}).content.decode()
+    assert "搬送: 中央図書館 へ" in html
+    # An address elsewhere is not followed.
+    away = desk_client.post(reverse("desk:branch"), {"branch": "kita", "next": "https://example.com/"})
+    assert away["Location"] == reverse("desk:checkout")

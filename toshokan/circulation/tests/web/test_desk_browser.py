@@ -147,7 +147,7 @@ def test_returns_by_scanner_show_where_each_copy_goes_and_the_hold_shelf_fills(p
     assert axe_violations(page) == []
 
 
-def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
+def test_checkout_and_return_work_without_javascript(browser: Browser, url, lib: Library):
     context = browser.new_context(locale="ja-JP", java_script_enabled=False)
     context.set_default_timeout(10_000)
     try:
@@ -161,9 +161,14 @@ def test_checkout_works_without_javascript(browser: Browser, url, lib: Library):
         expect(page.locator("#barcode")).to_be_focused()
         scan(page, lib.copies[2].barcode)
         expect(page.locator("#session-loans tbody tr")).to_have_count(2)
+        page.goto(url("/desk/return"))
+        expect(page.locator("#barcode")).to_be_focused()
+        scan(page, lib.copies[0].barcode)
+        expect(page.locator("#scan-results > li")).to_contain_text("書架へ")
+        expect(page.locator("#barcode")).to_be_focused()
     finally:
         context.close()
-    assert Loan.objects.filter(patron=lib.patron).count() == 2
+    assert Loan.objects.filter(patron=lib.patron).count() == 1
 
 
 def test_a_scan_made_while_the_focus_is_elsewhere_still_lands_in_the_scan_field(
