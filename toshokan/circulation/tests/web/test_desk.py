@@ -419,3 +419,28 @@ def test_the_desk_works_at_the_branch_chosen_in_the_header(desk_client, library)
     # An address elsewhere is not followed.
     away = desk_client.post(reverse("desk:branch"), {"branch": "kita", "next": "https://example.com/"})
     assert away["Location"] == reverse("desk:checkout")
+
+
+def _desk_urls(library) -> list[str]:
+    from toshokan.circulation.urls import urlpatterns
+
+    args = {"patron_id": library.patron.pk, "block_id": 1, "hold_id": 1}
+    urls = []
+    for pattern in urlpatterns:
+        if pattern.name in ("login", "logout"):
+            continue
+        names = pattern.pattern.regex.groupindex
+        urls.append(reverse(f"desk:{pattern.name}", kwargs={n: args[n] for n in names}))
+    return urls
+
+
+def test_every_desk_address_wants_a_login_and_the_desk_permission(client, library):
+    urls = _desk_urls(library)
+    assert len(urls) >= 15
+    for address in urls:
+        response = client.post(address, {"card": library.patron.card_number, "barcode": "x"})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("desk:login")), address
+    client.force_login(staff("cat", "cataloguer"))
+    for address in urls:
+        assert client.post(address, {"card": library.patron.card_number}).status_code == 403, address
+    assert not StaffAccess.objects.exists()
