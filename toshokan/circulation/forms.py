@@ -94,6 +94,7 @@ class RegistrationForm(forms.Form):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["home_branch"].choices = _branch_choices()  # type: ignore[attr-defined]
 

@@ -4,6 +4,7 @@ keyboard that types digits and Enter, so these tests only type — no clicks bet
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,31 @@ def test_scans_typed_faster_than_the_server_answers_are_all_handled_in_order(pag
     expect(results.nth(0)).to_contain_text(lib.copies[1].barcode)
     expect(results.nth(2)).to_contain_text(lib.copies[0].barcode)
     assert not Loan.objects.exists()
+
+
+def test_registering_a_patron_then_finding_them_by_card_and_placing_a_hold(page: Page, url, lib: Library):
+    log_in(page, url, "/desk/patrons/new")
+    assert axe_violations(page) == []
+    page.get_by_label("姓").fill("新井")
+    page.get_by_label("名", exact=True).fill("一郎")
+    page.get_by_label("よみ (ひらがな)").fill("あらい いちろう")
+    page.get_by_label("登録館").select_option("kita")
+    page.get_by_label("暗証番号 (4〜8桁の数字)").fill("2580")
+    page.get_by_role("button", name="登録する").click()
+    card = page.locator(".new-card__number")
+    expect(card).to_have_text(re.compile(r"^\d{13}$"))
+    number = card.inner_text()
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="利用者検索").click()
+    expect(page.get_by_role("searchbox")).to_be_focused()
+    page.keyboard.type(number)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("新井 一郎")
+    page.get_by_label("資料番号または書誌ID").fill(lib.copies[0].barcode)
+    page.get_by_label("受取館").select_option("kita")
+    page.get_by_role("button", name="予約する").click()
+    expect(page.get_by_role("status")).to_contain_text("予約しました: こころ")
+    expect(page.locator("#holds-heading + table")).to_contain_text("1 番目")
+    hold = Hold.objects.get()
+    assert hold.patron.card_number == number and hold.pickup_branch.code == "kita"
