@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -175,8 +176,6 @@ class LoginView(auth_views.LoginView):
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import logout as auth_logout
-
     auth_logout(request)
     return redirect("desk:login")
 
@@ -235,11 +234,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     number = normalise_card_number(barcode)
                     if exc.code == "item_not_found" and is_valid_card_number(number):
                         # The next patron's card, scanned straight into the copy field.
-                        other, card_error = _scan_card(request, number)
+                        other, _card_error = _scan_card(request, number)
                         if other is not None:
                             patron, loan_ids = other, []
-                        else:
-                            error = card_error
+                        else:  # no such card either: say what was asked, a copy
+                            error, refused = refusal(exc), barcode
                     else:
                         error, refused = refusal(exc), barcode
                 except DomainError as exc:

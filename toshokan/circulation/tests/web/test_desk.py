@@ -444,3 +444,12 @@ def test_every_desk_address_wants_a_login_and_the_desk_permission(client, librar
     for address in urls:
         assert client.post(address, {"card": library.patron.card_number}).status_code == 403, address
     assert not StaffAccess.objects.exists()
+
+
+def test_an_unknown_copy_whose_number_looks_like_a_card_is_reported_as_a_copy(desk_client, library):
+    number = make_card_number("2900", 4242)  # valid check digit, no such patron, no such copy
+    response = desk_client.post(
+        reverse("desk:checkout"), {"patron": library.patron.card_number, "loans": "", "barcode": number}
+    )
+    html = response.content.decode()
+    assert f"資料番号 {number} の資料はありません" in html and "山田 花子" in html
