@@ -246,6 +246,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     context = _context(request, "checkout", refused=refused, **_checkout_state(patron, loan_ids, error, lent))
     template = "circulation/desk/checkout.html"
     if _partial(request):
+        context["htmx_partial"] = True
         return render(request, template + "#checkout_area", context)
     return render(request, template, context, status=400 if error and request.method == "POST" else 200)
 

@@ -70,6 +70,8 @@ def test_checkout_by_scanner_keystrokes_card_then_copies(page: Page, url, lib: L
     scan(page, lib.copies[2].barcode)
     expect(rows).to_have_count(2)
     expect(page.locator("#barcode")).to_be_focused()
+    expect(page.locator("#desk-status")).to_have_count(1)
+    expect(page.locator("#desk-status")).to_contain_text("坊っちゃん を貸出しました")
 
     loans = {loan.holding.barcode: loan for loan in Loan.objects.select_related("holding")}
     assert set(loans) == {lib.copies[0].barcode, lib.copies[2].barcode}
