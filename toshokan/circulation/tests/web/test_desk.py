@@ -164,7 +164,10 @@ def test_with_htmx_only_the_checkout_area_comes_back(desk_client, library):
     html = response.content.decode()
     assert '<div id="checkout-area"' in html and "<html" not in html
     # The live region outside the area is updated out of band.
-    assert 'id="desk-status" role="status" class="visually-hidden" hx-swap-oob="true">こころ を貸出しました' in html
+    assert (
+        'id="desk-status" role="status" class="visually-hidden" hx-swap-oob="true">こころ を貸出しました'
+        in html
+    )
 
 
 def test_a_returned_loan_drops_out_of_the_session_list(desk_client, library):
