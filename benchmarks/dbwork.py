@@ -40,6 +40,15 @@ def _rss_mib() -> float:
 
 
 def _peak_rss_mib() -> float:
+    # VmHWM, not getrusage's ru_maxrss: Linux keeps ru_maxrss across execve, so a step started by a
+    # benchmark process holding a million-record corpus would report that process's size.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
