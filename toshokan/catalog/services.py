@@ -480,7 +480,13 @@ def lock_holding(*, barcode: str) -> Holding:
     checkout, return and hold handling serialise on it). Call inside `transaction.atomic`."""
     barcode = barcode.strip()
     try:
-        return Holding.objects.select_for_update().select_related("record", "branch").get(barcode=barcode)
+        # Only the copy's row: locking the joined branch too would queue every checkout at a branch
+        # behind the one before it.
+        return (
+            Holding.objects.select_for_update(of=("self",))
+            .select_related("record", "branch")
+            .get(barcode=barcode)
+        )
     except Holding.DoesNotExist:
         raise NotFound(
             f"資料番号 {barcode} の資料はありません (no copy with barcode {barcode})", code="item_not_found"

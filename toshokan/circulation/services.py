@@ -223,7 +223,7 @@ def checkin(*, barcode: str, branch: Branch, actor: Any = None, now: datetime | 
 
     # A copy already assigned to a hold (arriving from transit, or scanned again on the hold shelf).
     assigned = (
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
         .filter(assigned=holding, state__in=[HoldState.IN_TRANSIT, HoldState.READY])
         .select_related("patron", "pickup_branch")
         .first()
@@ -240,7 +240,7 @@ def checkin(*, barcode: str, branch: Branch, actor: Any = None, now: datetime | 
 def _next_hold_for(holding: Holding) -> Hold | None:
     """The first hold in the queue that this copy can fill (suspended holds are passed over)."""
     return (
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
         .filter(record_id=holding.record_id, state=HoldState.WAITING)
         .filter(Q(holding__isnull=True) | Q(holding=holding))
         .select_related("patron", "pickup_branch")
@@ -324,7 +324,12 @@ def renew(
     now = _now(now)
     today = _today(now)
     holding = catalog_services.lock_holding(barcode=barcode)
-    loan = Loan.objects.select_for_update().select_related("patron", "branch").filter(holding=holding).first()
+    loan = (
+        Loan.objects.select_for_update(of=("self", "patron"))
+        .select_related("patron", "branch")
+        .filter(holding=holding)
+        .first()
+    )
     if loan is None or (patron is not None and loan.patron_id != patron.pk):
         raise NotFound("この資料は貸出中ではありません", code="not_on_loan")
     next_loan_state(LoanState(loan.state), LoanAction.RENEW)
@@ -411,7 +416,12 @@ def place_hold(
 
 def _lock_hold(hold: Hold | int, patron: Patron | None) -> Hold:
     pk = hold if isinstance(hold, int) else hold.pk
-    locked = Hold.objects.select_for_update().select_related("patron", "pickup_branch").filter(pk=pk).first()
+    locked = (
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("patron", "pickup_branch")
+        .filter(pk=pk)
+        .first()
+    )
     if locked is None or (patron is not None and locked.patron_id != patron.pk):
         raise NotFound("予約が見つかりません", code="hold_not_found")
     return locked
@@ -452,7 +462,9 @@ def _release(hold: Hold, now: datetime) -> None:
     hold.delete()
     if copy_id is None:
         return
-    holding = Holding.objects.select_for_update().select_related("record", "branch").get(pk=copy_id)
+    holding = (
+        Holding.objects.select_for_update(of=("self",)).select_related("record", "branch").get(pk=copy_id)
+    )
     if state == HoldState.READY:
         # On the hold shelf at the pickup branch: re-route from there.
         nxt = _next_hold_for(holding)
@@ -480,7 +492,7 @@ def expire_holds(*, now: datetime | None = None) -> int:
     ended: list[Hold] = []
     for pk, _state in ending:
         hold = (
-            Hold.objects.select_for_update()
+            Hold.objects.select_for_update(of=("self",))
             .select_related("pickup_branch", "patron", "record")
             .filter(pk=pk)
             .first()
