@@ -23,7 +23,7 @@ pytestmark = [
 ]
 
 
-def while_locked(barcode: str, work):  # type: ignore[no-untyped-def]
+def while_locked(barcode: str, work):
     """Run `work` while another connection holds the lock on copy `barcode` (a checkout in progress)."""
     locked, done = threading.Event(), threading.Event()
 
