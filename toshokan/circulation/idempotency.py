@@ -14,7 +14,8 @@ database — and then fail, after which the stored answer is there to read. Refu
 stored: nothing was written, so a retry simply asks again.
 
 Privacy: the stored answer names a patron and a copy, so it is deleted with the loan or hold it
-created (a foreign key with CASCADE), and in any case after TTL.
+created (a foreign key with CASCADE), and in any case after TTL: a caller's expired answers go
+when it next sends a key, everyone's in the daily run (`purge_expired`, from tasks.run_daily).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -119,3 +120,9 @@ def perform_once(
         row.save(update_fields=["status", "body", "loan", "hold"])
         IdempotentRequest.objects.filter(actor=actor, created_at__lt=now - TTL).delete()
     return Answer(outcome.status, outcome.body, replayed=False)
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete every stored answer older than TTL (the daily run); returns how many."""
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=(now or timezone.now()) - TTL).delete()
+    return deleted

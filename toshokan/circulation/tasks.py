@@ -31,7 +31,7 @@ from toshokan.patrons import services as patron_services
 from toshokan.patrons.domain.registration import EXPIRY_NOTICE
 from toshokan.patrons.models import Patron
 
-from . import selectors, services
+from . import idempotency, selectors, services
 from .domain.states import LoanState
 from .models import Loan
 
@@ -45,6 +45,7 @@ class DailyReport:
     requeued: int  # stalled e-mails enqueued again
     stalled_failed: int
     pruned: int  # notices past the retention period
+    idempotent_purged: int = 0  # stored Idempotency-Key answers past their 24 hours
 
 
 def _title(loan: Loan) -> str:
@@ -143,6 +144,7 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
     registration = send_registration_notices(today=today)
     requeued, stalled_failed = notice_services.retry_stalled(now=now)
     pruned = notice_services.prune(now=now)
+    idempotent_purged = idempotency.purge_expired(now=now)
     return DailyReport(
         due_soon=due_soon,
         overdue=overdue,
@@ -151,6 +153,7 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
         requeued=requeued,
         stalled_failed=stalled_failed,
         pruned=pruned,
+        idempotent_purged=idempotent_purged,
     )
 
 

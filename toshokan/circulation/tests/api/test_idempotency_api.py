@@ -183,3 +183,16 @@ def test_concurrent_requests_with_one_key_make_one_loan_and_one_answer():
     assert Loan.objects.count() == 1
     assert CirculationEvent.objects.filter(kind="checkout").count() == 1
     assert IdempotentRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_daily_run_forgets_every_callers_answers_older_than_a_day(desk):
+    from toshokan.circulation.tasks import run_daily
+
+    p = patron_factories.patron()
+    item, other = factories.copy(), factories.copy()
+    post(desk, "/api/v1/returns", {"barcode": item.barcode, "branch": "kita"}, **{"Idempotency-Key": "old"})
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    lend(staff_client("desk2"), other, p, key="new")  # another caller: their own old answers go at once
+    assert run_daily().idempotent_purged == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
