@@ -100,7 +100,8 @@ def account_shots(browser: Browser, base: str, out: Path) -> None:
     queued = new_page(browser, base, language="ja", phone=False)
     log_in(queued, base, showcase("a hold third"))
     record = queued.locator(".item--hold-waiting .item__title a").first.get_attribute("href") or ""
-    shoot(queued, f"{base}{record}#hold", out / "account-hold-ja-desktop.png")
+    shoot(queued, f"{base}{record}", out / "account-hold-ja-desktop.png")
+    shoot(loans, f"{base}{record}", out / "account-hold-form-ja-desktop.png")
     history = new_page(browser, base, language="ja", phone=False)
     log_in(history, base, showcase("opted in to a reading history"))
     shoot(history, f"{base}/account/history", out / "account-history-ja-desktop.png", full_page=True)

@@ -42,7 +42,7 @@ from . import card as card_symbols
 from . import labels
 from .account_presenters import Outcome, day_label, hold_row, loan_row, notice_row, refusal
 from .forms import HoldForm, LoginForm, PinChangeForm, PreferencesForm
-from .presenters import branch_name
+from .presenters import branch_name, content_lang
 
 current_patron = sessions.current_patron
 NOTICES_SHOWN = 20
@@ -499,6 +499,7 @@ def history(request: HttpRequest, patron: Patron) -> HttpResponse:
                 {
                     "pk": e.pk,
                     "title": e.record.title,
+                    "lang": content_lang(e.record.language),
                     "url": reverse("portal:record", args=[e.record_id]),
                     "borrowed": day_label(e.borrowed_on),
                     "returned": day_label(e.returned_on),
