@@ -75,7 +75,16 @@ def database_config() -> dict[str, Any]:
     """SQLite under var/ unless DATABASE_URL names another database (PostgreSQL in production)."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+        if config["ENGINE"] == "django.db.backends.postgresql" and pool_size > 0:
+            # The web server (ASGI) runs each request in a thread of its own, so Django's persistent
+            # connections would be one new connection per request (~10 ms here, a backend forked
+            # each time; docs/benchmarks.md, "Checkouts"). A psycopg pool per process hands them out.
+            config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+            pool = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+            config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
+        return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "toshokan.sqlite3",
