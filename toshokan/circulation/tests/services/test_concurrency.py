@@ -4,6 +4,7 @@ PostgreSQL alike (the copy is locked, and a unique index backs it)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ DAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
-def race(n: int, work) -> list[str]:  # type: ignore[no-untyped-def]
+def race(n: int, work: Callable[[int], object]) -> list[str]:
     """Run `work(i)` in n threads started together; each result is "ok" or the error's code."""
     barrier = threading.Barrier(n)
     results: list[str] = [""] * n

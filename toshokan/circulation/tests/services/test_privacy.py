@@ -35,7 +35,7 @@ def rows_linking(patron: Patron, holding: Holding) -> list[str]:
     item_marks = {holding.barcode, holding.record.title}
     found = []
     for model in apps.get_models():
-        for row in model.objects.all():
+        for row in model._default_manager.all():
             names_patron = names_item = False
             for field in model._meta.concrete_fields:
                 value = getattr(row, field.attname)

@@ -108,13 +108,13 @@ class Circulation(RuleBasedStateMachine):
         if not holds:
             return
         hold = holds[i % len(holds)]
-        fn = {
-            "suspend": services.suspend_hold,
-            "resume": services.resume_hold,
-            "cancel": services.cancel_hold,
-        }[action]
         with contextlib.suppress(DomainError):
-            fn(hold=hold, patron=hold.patron)
+            if action == "suspend":
+                services.suspend_hold(hold=hold, patron=hold.patron)
+            elif action == "resume":
+                services.resume_hold(hold=hold, patron=hold.patron)
+            else:
+                services.cancel_hold(hold=hold, patron=hold.patron)
 
     @rule(days=st.integers(1, 10))
     def days_pass(self, days: int) -> None:
