@@ -114,7 +114,44 @@ def send_notice(
         notice=row,
         to=patron.email,
         subject=email_subject(message, language),
-        body=render_email(patron=patron, kind=kind, message=message, items=items, context=context),
+        body=render_email(patron=patron, kind=kind, message=message, items=items, language=language),
+    )
+    transaction.on_commit(partial(_enqueue, row.pk), robust=True)
+    return row
+
+
+@transaction.atomic
+def resend(*, notice: Notice, now: datetime | None = None) -> Notice:
+    """Send a failed e-mail notice again — after staff corrected the address, or the mail server
+    is back — as a new notice in the log (the failure stays there). The titles were never kept, so
+    the e-mail says what the notice says, without its list of items."""
+    failed = Notice.objects.select_for_update().select_related("patron").get(pk=notice.pk)
+    patron = failed.patron
+    if failed.status != NoticeStatus.FAILED or failed.channel != NoticeChannel.EMAIL:
+        raise NoticeError("送信に失敗したメールのお知らせだけを再送できます", code="notice_not_failed")
+    if patron.notice_channel != NoticeChannel.EMAIL or not patron.email:
+        raise NoticeError(
+            "この利用者はメールでのお知らせを受け取る設定ではありません (no e-mail address or channel)",
+            code="notice_no_email",
+        )
+    message = Message(failed.subject, failed.body)
+    row = Notice.objects.create(
+        patron=patron,
+        kind=failed.kind,
+        channel=NoticeChannel.EMAIL.value,
+        language=failed.language,
+        address=patron.email,
+        subject=failed.subject,
+        body=failed.body,
+        created_at=now or timezone.now(),
+    )
+    OutboundEmail.objects.create(
+        notice=row,
+        to=patron.email,
+        subject=email_subject(message, failed.language),
+        body=render_email(
+            patron=patron, kind=NoticeKind(failed.kind), message=message, items=(), language=failed.language
+        ),
     )
     transaction.on_commit(partial(_enqueue, row.pk), robust=True)
     return row
@@ -131,11 +168,10 @@ def render_email(
     kind: NoticeKind,
     message: Message,
     items: Sequence[NoticeItem],
-    context: NoticeContext,
+    language: str,
 ) -> str:
     """The e-mail body from templates/notices/email/<language>.txt: greeting, the notice's own
     text, the items by title (with due dates where they matter) and the library's footer."""
-    language = language_of(patron.language)
     return (
         render_to_string(
             f"notices/email/{language}.txt",
@@ -294,6 +330,7 @@ __all__ = [
     "deliver_email",
     "mark_read",
     "prune",
+    "resend",
     "retry_stalled",
     "send_notice",
 ]

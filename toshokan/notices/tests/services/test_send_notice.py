@@ -309,3 +309,33 @@ def test_staff_see_a_patrons_notices_only_with_the_permission_and_every_look_is_
         "notices",
         "api",
     )
+
+
+def test_a_failed_e_mail_is_sent_again_once_the_address_is_corrected_without_its_titles(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    patron = patron_factories.patron(email=f"typo@{REFUSED_DOMAIN}")
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = hold_ready(patron, TITLES)
+    failed.refresh_from_db()
+    assert failed.status == NoticeStatus.FAILED and smtp_server.received == []
+
+    patron_services.update_preferences(patron=patron, email="hanako@example.jp")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.resend(notice=failed)
+    again.refresh_from_db()
+    assert again.pk != failed.pk and again.status == NoticeStatus.DELIVERED
+    assert (again.kind, again.subject, again.body) == (failed.kind, failed.subject, failed.body)
+    assert Notice.objects.get(pk=failed.pk).status == NoticeStatus.FAILED  # the failure stays in the log
+    [mail] = smtp_server.received
+    assert mail.rcpt_tos == ["hanako@example.jp"]
+    assert failed.body in mail.body
+    assert all(t.title not in mail.body for t in TITLES)  # never kept, so not in the second mail
+
+    with pytest.raises(NoticeError) as excinfo:
+        services.resend(notice=again)
+    assert excinfo.value.code == "notice_not_failed"
+    patron_services.update_preferences(patron=patron, notice_channel="account")
+    with pytest.raises(NoticeError) as excinfo:
+        services.resend(notice=failed)
+    assert excinfo.value.code == "notice_no_email"
