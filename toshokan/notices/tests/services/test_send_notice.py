@@ -120,6 +120,26 @@ def test_a_server_that_is_down_marks_the_notice_failed_with_the_connection_error
     assert not OutboundEmail.objects.exists()
 
 
+def test_a_server_that_never_answers_fails_the_notice_after_the_timeout(
+    smtp_down, settings, django_capture_on_commit_callbacks
+):
+    import socket
+
+    settings.EMAIL_TIMEOUT = 1
+    with socket.socket() as silent:  # listens, so the connection is made, but never greets
+        silent.bind(("127.0.0.1", smtp_down))
+        silent.listen()
+        patron = patron_factories.patron(email="hanako@example.jp")
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = hold_ready(patron)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED
+    assert (
+        notice.error
+        == f"127.0.0.1:{smtp_down}: SMTPServerDisconnected: Connection unexpectedly closed: timed out"
+    )
+
+
 def test_a_patron_who_chose_the_account_gets_no_mail_but_a_delivered_notice_in_their_log(
     smtp_server, django_capture_on_commit_callbacks
 ):
