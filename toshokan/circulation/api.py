@@ -12,7 +12,7 @@ it; a returned copy is in no loan list, and the stored answers of Idempotency-Ke
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -159,7 +159,13 @@ class HistoryEntryOut(Schema):
 
 class HistoryOut(Schema):
     enabled: bool = Field(description="the patron chose to keep a reading history")
-    entries: list[HistoryEntryOut]
+    total: int
+    entries: list[HistoryEntryOut] = Field(description="newest return first")
+
+
+class PageParams(Schema):
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    offset: Annotated[int, Field(ge=0)] = 0
 
 
 class HistorySettingIn(Schema):
@@ -513,9 +519,9 @@ def patron_holds(request: HttpRequest, card_number: str) -> list[dict[str, objec
     tags=["patrons"],
     summary="A patron's reading history — only if they chose to keep one (audited)",
 )
-def patron_history(request: HttpRequest, card_number: str) -> dict[str, object]:
+def patron_history(request: HttpRequest, card_number: str, page: Query[PageParams]) -> dict[str, object]:
     found = _audited_patron(request, card_number, StaffAccessKind.HISTORY)
-    return _history(found)
+    return _history(found, page)
 
 
 def notice_out(n: Notice, *, for_staff: bool) -> dict[str, object]:
@@ -852,9 +858,14 @@ def mark_my_notices_read(request: HttpRequest, data: MarkReadIn) -> dict[str, in
     return {"marked": notice_services.mark_read(patron=patron_of(request), notice_ids=data.ids)}
 
 
-def _history(p: Patron) -> dict[str, object]:
+def _history(p: Patron, page: PageParams | None = None) -> dict[str, object]:
+    if not p.reading_history:  # nothing is shown, even a row left behind by mistake
+        return {"enabled": False, "total": 0, "entries": []}
+    page = page or PageParams()
+    entries = selectors.reading_history(p)
     return {
-        "enabled": p.reading_history,
+        "enabled": True,
+        "total": entries.count(),
         "entries": [
             {
                 "id": e.pk,
@@ -862,10 +873,8 @@ def _history(p: Patron) -> dict[str, object]:
                 "borrowed_on": e.borrowed_on,
                 "returned_on": e.returned_on,
             }
-            for e in selectors.reading_history(p)
-        ]
-        if p.reading_history
-        else [],
+            for e in entries[page.offset : page.offset + page.limit]
+        ],
     }
 
 
@@ -876,8 +885,8 @@ def _history(p: Patron) -> dict[str, object]:
     tags=["patron account"],
     summary="My reading history (kept only if I chose it)",
 )
-def my_history(request: HttpRequest) -> dict[str, object]:
-    return _history(patron_of(request))
+def my_history(request: HttpRequest, page: Query[PageParams]) -> dict[str, object]:
+    return _history(patron_of(request), page)
 
 
 @router.put(

@@ -113,7 +113,7 @@ def test_a_hold_on_one_copy_and_refusals(lent):
 
 def test_reading_history_is_kept_only_by_choice_and_forgotten_on_request(lent):
     p, item, me = lent
-    assert me.get("/api/v1/me/reading-history").json() == {"enabled": False, "entries": []}
+    assert me.get("/api/v1/me/reading-history").json() == {"enabled": False, "total": 0, "entries": []}
     services.checkin(barcode=item.barcode, branch=item.branch)
     assert not ReadingHistory.objects.exists()
     chose = me.put("/api/v1/me/reading-history", {"enabled": True}, content_type="application/json")
@@ -126,8 +126,13 @@ def test_reading_history_is_kept_only_by_choice_and_forgotten_on_request(lent):
     assert me.delete(f"/api/v1/me/reading-history/{entries[0]['id']}").status_code == 204
     assert me.delete(f"/api/v1/me/reading-history/{entries[0]['id']}").status_code == 404
     assert len(me.get("/api/v1/me/reading-history").json()["entries"]) == 1
+    services.checkout(barcode=item.barcode, patron=p, branch=item.branch)
+    services.checkin(barcode=item.barcode, branch=item.branch)
+    page = me.get("/api/v1/me/reading-history?limit=1&offset=1").json()
+    assert page["total"] == 2 and len(page["entries"]) == 1
+    assert me.get("/api/v1/me/reading-history?limit=0").status_code == 422
     stopped = me.put("/api/v1/me/reading-history", {"enabled": False}, content_type="application/json")
-    assert stopped.json() == {"enabled": False, "entries": []}
+    assert stopped.json() == {"enabled": False, "total": 0, "entries": []}
     assert not ReadingHistory.objects.exists()
 
 

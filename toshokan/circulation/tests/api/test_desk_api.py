@@ -220,7 +220,7 @@ def test_every_staff_read_of_a_patrons_account_is_audited(desk):
     holds = desk.get(f"/api/v1/patrons/{p.card_number}/holds").json()
     assert holds[0]["record"]["id"] == held.record_id
     history = desk.get(f"/api/v1/patrons/{p.card_number}/history").json()
-    assert history == {"enabled": True, "entries": []}
+    assert history == {"enabled": True, "total": 0, "entries": []}
     kinds = list(
         StaffAccess.objects.filter(patron=p, actor=desk.user, via="api").values_list("kind", flat=True)
     )
@@ -241,7 +241,11 @@ def test_a_patron_who_did_not_opt_in_shows_no_history_to_staff(desk):
         borrowed_on=timezone.localdate(),
         returned_on=timezone.localdate(),
     )  # a leftover row must not be shown either
-    assert desk.get(f"/api/v1/patrons/{p.card_number}/history").json() == {"enabled": False, "entries": []}
+    assert desk.get(f"/api/v1/patrons/{p.card_number}/history").json() == {
+        "enabled": False,
+        "total": 0,
+        "entries": [],
+    }
 
 
 def test_the_patron_detail_says_why_they_may_not_borrow(desk):
