@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import push_url
 
 from toshokan.catalog import selectors as catalog_selectors
@@ -64,5 +64,10 @@ def record(request: HttpRequest, record_id: int) -> HttpResponse:
     except NotFound:
         return render(request, "portal/not_found.html", {"record_id": record_id}, status=404)
     context = presenters.record_context(rec, request.GET.get("back", ""))
-    context["hold"] = account.hold_form_context(request, rec, account.current_patron(request))
-    return render(request, "portal/record.html", context)
+    patron = account.current_patron(request)
+    context["hold"] = account.hold_form_context(request, rec, patron)
+    response = render(request, "portal/record.html", context)
+    if patron is not None:
+        # It says what this patron holds or has on loan: for their browser only, and not kept.
+        patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -342,6 +342,15 @@ def test_the_record_page_says_when_the_patron_has_it_on_loan_instead_of_offering
     assert "予約する</button>" not in page
 
 
+def test_a_record_page_that_shows_a_patrons_own_loan_or_hold_is_not_kept_by_any_cache(hanako):
+    item = factories.copy()
+    anonymous = Client().get(f"/records/{item.record_id}")
+    assert "no-store" not in anonymous.get("Cache-Control", "")
+    personal = logged_in(hanako).get(f"/records/{item.record_id}")
+    assert {"private", "no-store"} <= {d.strip() for d in personal["Cache-Control"].split(",")}
+    assert "Cookie" in personal["Vary"]
+
+
 def test_a_patron_with_an_overdue_loan_is_told_why_a_hold_is_refused(hanako):
     loan = lend(hanako)
     Loan.objects.filter(pk=loan.pk).update(due_on=timezone.localdate() - timedelta(days=1))
