@@ -26,6 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.circulation import selectors as circulation_selectors
@@ -63,6 +64,10 @@ def patron_required(view: View) -> View:
         if patron is None:
             # After logging in, a GET comes back to where it was; a POST cannot be replayed.
             target = request.get_full_path() if request.method == "GET" else reverse("portal:account")
+            if _htmx(request):
+                # The session ended while the page was open: load the login page, rather than
+                # swap it into the row that was being renewed.
+                return HttpResponseClientRedirect(login_url(target))
             return HttpResponseRedirect(login_url(target))
         response = view(request, patron, *args, **kwargs)
         patch_vary_headers(response, ("HX-Request",))

@@ -216,6 +216,8 @@ def test_actions_without_a_login_change_nothing(taro):
     loan = lend(taro)
     response = Client().post(f"/account/loans/{loan.pk}/renew")
     assert response.status_code == 302 and response["Location"].startswith("/account/login")
+    htmx = Client().post(f"/account/loans/{loan.pk}/renew", HTTP_HX_REQUEST="true")
+    assert htmx["HX-Redirect"] == "/account/login?next=%2Faccount%2F"  # the whole page goes to the login
     assert Loan.objects.get(pk=loan.pk).renewals == 0
 
 
