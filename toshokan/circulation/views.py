@@ -591,7 +591,11 @@ def holds(request: HttpRequest) -> HttpResponse:
         request,
         "holds",
         today=today,
-        pull_list=selectors.pull_list(branch),
+        # In shelf order, for one walk along the shelves.
+        pull_list=sorted(
+            selectors.pull_list(branch),
+            key=lambda pair: (pair[1].location, pair[1].shelf_mark, pair[1].barcode),
+        ),
         hold_shelf=shelf,
         incoming=list(selectors.transits(branch, incoming=True)),
         outgoing=list(selectors.transits(branch, incoming=False)),

@@ -457,3 +457,16 @@ def test_an_unknown_copy_whose_number_looks_like_a_card_is_reported_as_a_copy(de
     )
     html = response.content.decode()
     assert f"資料番号 {number} の資料はありません" in html and "山田 花子" in html
+
+
+def test_the_pull_list_is_in_shelf_order(desk_client, library):
+    from toshokan.catalog import services as catalog_services
+    from toshokan.catalog.tests import factories as catalog_factories
+
+    late, early = catalog_factories.record("文学"), catalog_factories.record("歴史")
+    catalog_services.add_holding(record=late, branch=library.central, barcode="9001", shelf_mark="913/ア")
+    catalog_services.add_holding(record=early, branch=library.central, barcode="9002", shelf_mark="210/イ")
+    services.place_hold(patron=library.patron, record=late, pickup_branch=library.kita)  # first in time
+    services.place_hold(patron=library.patron, record=early, pickup_branch=library.kita)
+    html = desk_client.get(reverse("desk:holds")).content.decode()
+    assert html.index("210/イ") < html.index("913/ア")
