@@ -572,7 +572,7 @@ def card(request: HttpRequest, patron: Patron) -> HttpResponse:
             "patron": patron,
             "number": number,
             "number_spaced": " ".join(number[i : i + 4] for i in range(0, len(number), 4)),
-            "barcode_svg": card_symbols.code128_svg(number, label=gettext("利用者番号のバーコード")),
+            "barcode_svg": card_symbols.barcode_svg(number, label=gettext("利用者番号のバーコード")),
             "qr_svg": card_symbols.qr_svg(number, label=gettext("利用者番号のQRコード")),
             "home_branch": branch_name(patron.home_branch),
             "expires_label": day_label(patron.expires_on),

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
@@ -500,6 +501,17 @@ def test_the_card_page_shows_the_card_number_as_a_code128_barcode_and_a_qr_code(
     assert svg_qr_matrix(qr) == [[int(bool(c)) for c in row] for row in expected]
     assert card_symbols.qr(hanako.card_number).designator.endswith("-M")  # a full QR code, level M
     assert f'data-card-number="{hanako.card_number}"' in page
+
+
+def test_the_card_can_carry_nw7_for_scanners_set_up_for_it_alone(hanako, settings):
+    settings.TOSHOKAN_CARD_BARCODE = "codabar"
+    page = logged_in(hanako).get("/account/card").content.decode()
+    barcode = re.search(r'<svg class="card-symbol card-symbol--barcode".*?</svg>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert 'data-symbology="codabar"' in barcode
+    assert svg_bar_modules(barcode) == card_symbols.barcode_modules(hanako.card_number, "codabar")
+    settings.TOSHOKAN_CARD_BARCODE = "ean13"
+    with pytest.raises(ImproperlyConfigured, match="TOSHOKAN_CARD_BARCODE must be one of codabar, code128"):
+        card_symbols.symbology()
 
 
 def test_the_barcode_reader_used_above_can_fail():

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from toshokan.catalog.models import Holding
 from toshokan.circulation import services
 from toshokan.circulation.models import Hold, Loan
+from toshokan.patrons.domain.cards import normalise_card_number
 from toshokan.patrons.models import Patron
 from toshokan.patrons.tests import factories as patron_factories
 
@@ -182,6 +183,14 @@ def test_the_digital_card_can_be_read_by_a_scanner_from_a_phone_screen(phone, ur
     assert read_symbols(qr.screenshot()) == {"QRCODE": hanako.card_number}
     assert no_horizontal_scroll(phone)
     assert axe_violations(phone) == []
+
+
+def test_the_card_in_nw7_can_be_read_too(phone, url, catalogue, hanako, settings):
+    settings.TOSHOKAN_CARD_BARCODE = "codabar"
+    log_in(phone, url, hanako, "/account/card")
+    read = read_symbols(phone.locator(".library-card__barcode svg").screenshot())
+    assert list(read) == ["CODABAR"]
+    assert normalise_card_number(read["CODABAR"]) == hanako.card_number
 
 
 def wait_until_the_card_is_kept(page: Page) -> None:
