@@ -257,3 +257,19 @@ def test_the_account_pages_pass_axe_in_japanese_and_english(page, url, catalogue
     expect(page.get_by_role("heading", level=1)).to_have_text("My library")
     expect(page.get_by_role("button", name="Renew")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_the_account_fits_a_320_pixel_phone(phone, url, catalogue, hanako):
+    lend(hanako, catalogue.record("坊っちゃん").holdings.get())
+    copy = catalogue.record("銀河鉄道の夜").holdings.get()
+    Holding.objects.filter(pk=copy.pk).update(status="available")
+    lend(patron_factories.patron("佐藤"), copy)
+    services.place_hold(patron=hanako, record=copy.record, pickup_branch=copy.branch)
+    phone.set_viewport_size({"width": 320, "height": 720})
+    log_in(phone, url, hanako)
+    for path in ["/account/", "/account/settings", "/account/history", "/account/card"]:
+        phone.goto(url(path))
+        assert no_horizontal_scroll(phone), path
+    phone.goto(url(f"/records/{copy.record_id}"))
+    expect(phone.locator("#hold")).to_contain_text("順番: 1番目")
+    assert no_horizontal_scroll(phone)
