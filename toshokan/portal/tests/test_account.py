@@ -97,8 +97,9 @@ def test_repeated_failures_lock_the_card_with_a_clear_message(hanako):
     assert SESSION_KEY not in client.session
 
 
-def test_an_empty_form_says_what_is_missing():
-    response = Client().post("/account/login", {"card_number": "", "pin": ""})
+@pytest.mark.parametrize("data", [{"card_number": "", "pin": ""}, {}])
+def test_an_empty_form_says_what_is_missing(data):
+    response = Client().post("/account/login", data)
     assert response.status_code == 400
     assert text(response).count("このフィールドは必須です。") == 2
 
