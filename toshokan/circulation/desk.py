@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
+from django_htmx.http import HttpResponseClientRedirect
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.models import Branch
@@ -41,22 +43,40 @@ View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 def staff_view(*perms: str) -> Callable[[View], View]:
-    """Log in first (the desk's login page), then hold every permission named, or 403."""
+    """Log in first (the desk's login page), then hold every permission named, or 403.
+
+    A scan sent by htmx after the session ended (or by an account without the permission) is
+    answered with HX-Redirect, so the whole page goes to the login (or the 403 page) instead of
+    the login form being swapped into the checkout area."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
+            htmx = bool(getattr(request, "htmx", False))
+            if not user.is_authenticated:
+                if htmx:
+                    page = request.headers.get("HX-Current-URL", "") or str(LOGIN_URL)
+                    return HttpResponseClientRedirect(f"{LOGIN_URL}?{urlencode({'next': _path(page)})}")
+                return redirect_to_login(request.get_full_path(), str(LOGIN_URL))
             if not (user.is_active and user.is_staff and user.has_perms((USE_DESK, *perms))):
+                if htmx:
+                    return HttpResponseClientRedirect(request.headers.get("HX-Current-URL", "") or "/desk/")
                 return render(request, "circulation/desk/forbidden.html", {"perms": perms}, status=403)
             response = view(request, *args, **kwargs)
             # Patrons' names and loans must not stay in a shared desk computer's browser cache.
             patch_cache_control(response, private=True, no_store=True)
             return response
 
-        return login_required(wrapped, login_url=LOGIN_URL)  # type: ignore[return-value]
+        return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def _path(url: str) -> str:
+    """The path and query of a URL (the page htmx says it is on), for a same-site ?next=."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def branch_for(request: HttpRequest) -> Branch:

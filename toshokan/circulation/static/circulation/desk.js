@@ -10,6 +10,7 @@
   "use strict";
   var queue = [];
   var busy = false;
+  var current = ""; // the scan on its way to the server
 
   function scanField() {
     return document.querySelector("input[data-scan]");
@@ -28,7 +29,8 @@
     var form = field && field.form;
     if (!form) return;
     var values = {};
-    values[field.name] = queue.shift();
+    current = queue.shift();
+    values[field.name] = current;
     busy = true;
     window.htmx
       .ajax("POST", form.getAttribute("hx-post"), {
@@ -41,6 +43,7 @@
   }
   function done() {
     busy = false;
+    current = "";
     focusScan();
     pump();
   }
@@ -106,11 +109,31 @@
     carried = field ? field.value : "";
   });
   document.addEventListener("htmx:afterSwap", function () {
+    var failed = document.getElementById("desk-network-error");
+    if (failed) failed.remove();
     var field = scanField();
     if (field && carried && !field.value) field.value = carried;
     carried = "";
     focusScan();
   });
+
+  // The server failed or could not be reached: say so, with the scan that was not handled, so it
+  // is scanned again rather than silently lost.
+  function failed() {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var note = document.getElementById("desk-network-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "desk-network-error";
+      note.className = "refusal";
+      note.setAttribute("role", "alert");
+      main.insertBefore(note, main.firstChild);
+    }
+    note.textContent = (current ? current + " " : "") + (document.body.getAttribute("data-scan-failed") || "");
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
 
   document.addEventListener("click", function (event) {
     var target = event.target;

@@ -470,3 +470,14 @@ def test_the_pull_list_is_in_shelf_order(desk_client, library):
     services.place_hold(patron=library.patron, record=early, pickup_branch=library.kita)
     html = desk_client.get(reverse("desk:holds")).content.decode()
     assert html.index("210/イ") < html.index("913/ア")
+
+
+def test_an_htmx_scan_after_the_session_ended_sends_the_whole_page_to_the_login(client, library):
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/desk/checkout"}
+    response = client.post(reverse("desk:checkout"), {"card": library.patron.card_number}, headers=headers)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("desk:login") + "?next=%2Fdesk%2Fcheckout"
+    client.force_login(staff("cat", "cataloguer"))
+    response = client.post(reverse("desk:checkout"), {"card": library.patron.card_number}, headers=headers)
+    assert response["HX-Redirect"] == "http://testserver/desk/checkout"
+    assert not StaffAccess.objects.exists()

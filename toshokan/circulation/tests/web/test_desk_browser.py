@@ -238,3 +238,27 @@ def test_registering_a_patron_then_finding_them_by_card_and_placing_a_hold(page:
     expect(page.locator("#holds-heading + table")).to_contain_text("1 番目")
     hold = Hold.objects.get()
     assert hold.patron.card_number == number and hold.pickup_branch.code == "kita"
+
+
+def test_a_scan_the_server_never_got_is_reported_with_its_barcode(page: Page, url, lib: Library):
+    log_in(page, url, "/desk/return")
+    page.route(
+        "**/desk/return", lambda route: route.abort() if route.request.method == "POST" else route.continue_()
+    )
+    scan(page, lib.copies[0].barcode)
+    expect(page.get_by_role("alert")).to_contain_text(f"{lib.copies[0].barcode} 処理できませんでした")
+    page.unroute("**/desk/return")
+    scan(page, lib.copies[0].barcode)
+    expect(page.locator("#scan-results > li")).to_have_count(1)
+    expect(page.locator("#desk-network-error")).to_have_count(0)
+
+
+def test_a_scan_after_the_session_ended_goes_to_the_login_page(page: Page, url, lib: Library):
+    log_in(page, url, "/desk/checkout")
+    # The session ends (the CSRF cookie stays, as it does when a session expires).
+    kept = [c for c in page.context.cookies() if c["name"] != "sessionid"]
+    page.context.clear_cookies()
+    page.context.add_cookies(kept)  # type: ignore[arg-type]
+    scan(page, lib.patron.card_number)
+    page.wait_for_url(re.compile(r"/desk/login\?next=(/|%2F)desk(/|%2F)checkout$"))
+    expect(page.locator("#id_username")).to_be_focused()
