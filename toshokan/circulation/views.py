@@ -374,7 +374,7 @@ def patron(request: HttpRequest, patron_id: int) -> HttpResponse:
         "patrons",
         patron=p,
         today=today,
-        blocks=list(patron_selectors.active_blocks(p)),
+        blocks=[(b, _(BlockReason(b.reason).label_ja)) for b in patron_selectors.active_blocks(p)],
         loans=list(selectors.patron_loans(p)),
         holds=[(h, _(HOLD_STATE_LABELS.get(h.hold.state, h.hold.state))) for h in holds],
         problems=[refusal(e) for e in services.borrowing_problems(p, today=today)],

@@ -135,8 +135,22 @@
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:sendError", failed);
 
+  // Printing: the whole page (a new card number), the checkout receipt, or one hold slip. The
+  // print style sheet shows only what is marked with .is-printing when something is.
   document.addEventListener("click", function (event) {
-    var target = event.target;
-    if (target && target.closest && target.closest("[data-print]")) window.print();
+    var button = event.target && event.target.closest && event.target.closest("[data-print]");
+    if (!button) return;
+    var what = button.getAttribute("data-print");
+    var part = what === "slip" ? button.closest(".slip") : what === "receipt" ? document.getElementById("checkout-area") : null;
+    if (part) {
+      part.classList.add("is-printing");
+      document.documentElement.classList.add("printing-part");
+    }
+    window.print();
+    if (part) {
+      part.classList.remove("is-printing");
+      document.documentElement.classList.remove("printing-part");
+    }
+    focusScan();
   });
 })();

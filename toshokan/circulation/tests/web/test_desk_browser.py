@@ -262,3 +262,28 @@ def test_a_scan_after_the_session_ended_goes_to_the_login_page(page: Page, url, 
     scan(page, lib.patron.card_number)
     page.wait_for_url(re.compile(r"/desk/login\?next=(/|%2F)desk(/|%2F)checkout$"))
     expect(page.locator("#id_username")).to_be_focused()
+
+
+def test_the_checkout_receipt_prints_the_loans_and_due_dates_only(page: Page, url, lib: Library):
+    log_in(page, url, "/desk/checkout")
+    scan(page, lib.patron.card_number)
+    expect(page.locator("#barcode")).to_be_focused()
+    scan(page, lib.copies[0].barcode)
+    expect(page.locator("#session-loans tbody tr")).to_have_count(1)
+    page.evaluate("window.print = () => { window.printed = document.documentElement.className; }")
+    page.get_by_role("button", name="レシートを印刷").click()
+    assert page.evaluate("window.printed") == "printing-part"
+    expect(page.locator("#barcode")).to_be_focused()  # back to scanning
+
+    page.evaluate(
+        "document.documentElement.classList.add('printing-part');"
+        "document.getElementById('checkout-area').classList.add('is-printing')"
+    )
+    page.emulate_media(media="print")
+    expect(page.locator(".desk-header")).to_be_hidden()
+    expect(page.locator(".receipt-head")).to_be_visible()
+    expect(page.locator(".receipt-head")).to_contain_text(lib.patron.card_number)
+    expect(page.locator("#session-loans")).to_be_visible()
+    expect(page.locator(".patron-card")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(page.locator(".receipt-head")).to_be_hidden()
