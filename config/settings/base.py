@@ -83,7 +83,7 @@ def database_config() -> dict[str, Any]:
             # each time; docs/benchmarks.md, "Checkouts"). A psycopg pool per process hands them out.
             config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
             pool = {"min_size": 1, "max_size": pool_size, "timeout": 10}
-            config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
+            config["OPTIONS"] = {**dict(config.get("OPTIONS") or {}), "pool": pool}  # type: ignore[call-overload]
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
