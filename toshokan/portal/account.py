@@ -120,7 +120,8 @@ def login(request: HttpRequest) -> HttpResponse:
                 client_address=request.META.get("REMOTE_ADDR", ""),
             )
         except patron_services.LoginThrottled as throttled:
-            minutes = max(1, -(-int((throttled.until - timezone.now()).total_seconds()) // 60))
+            retry_after = max(1, int((throttled.until - timezone.now()).total_seconds()))
+            minutes = -(-retry_after // 60)
             form.add_error(
                 None,
                 gettext(
@@ -143,7 +144,10 @@ def login(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
     elif request.method == "POST":
         status = 400
-    return render(request, "portal/account/login.html", {"form": form, "next": next_url}, status=status)
+    response = render(request, "portal/account/login.html", {"form": form, "next": next_url}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @never_cache

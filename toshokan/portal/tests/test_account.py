@@ -93,6 +93,7 @@ def test_repeated_failures_lock_the_card_with_a_clear_message(hanako):
         client.post("/account/login", {"card_number": hanako.card_number, "pin": "9999"})
     response = client.post("/account/login", {"card_number": hanako.card_number, "pin": patron_factories.PIN})
     assert response.status_code == 429
+    assert 899 <= int(response["Retry-After"]) <= 900
     assert "ログインの失敗が続いたため、あと15分ほどログインできません" in text(response)
     assert SESSION_KEY not in client.session
 
