@@ -3,6 +3,7 @@ services can give said in English too. No database."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -48,3 +49,19 @@ def test_the_renewal_limit_names_the_number_and_an_unknown_code_keeps_the_servic
             refusal(DomainError("貸出上限 (10冊) に達しています", code="loan_limit"))
             == "貸出上限 (10冊) に達しています"
         )
+
+
+def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry():
+    """Every string of the patron pages is in English (makemessages adds new ones empty)."""
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text()
+    entries = [e for e in po.split("\n\n") if "\nmsgid " in f"\n{e}" and 'msgid ""\nmsgstr ""\n"' not in e]
+    assert entries
+    untranslated = [
+        e
+        for e in entries
+        if re.search(r'^msgstr(\[\d\])? ""$(?!\n")', e, re.M) and not e.startswith('msgid ""')
+    ]
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    assert untranslated == [] and fuzzy == []
