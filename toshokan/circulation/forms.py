@@ -1,6 +1,9 @@
-"""Forms of the staff desk: what a scanner or a person types, checked before a service sees it.
+"""Forms of the staff desk: what a person types, checked before a service sees it.
 
-They only shape input (trim, required, choices); every rule of the library is the services'.
+They only shape input (trim, required, choices); every rule of the library is the services'. The
+scan fields (card, barcode) are written in the templates, since they carry the scanner's
+attributes, and read straight from the POST: whatever was scanned goes to the service, which says
+what is wrong with it.
 """
 
 from __future__ import annotations
@@ -13,15 +16,6 @@ from toshokan.patrons.domain.enums import BlockReason, NoticeChannel, PatronCate
 
 from .desk import branch_label
 
-SCAN_ATTRS = {
-    "autocomplete": "off",
-    "autocapitalize": "off",
-    "spellcheck": "false",
-    "inputmode": "numeric",
-    "enterkeyhint": "go",
-    "autofocus": True,
-}
-
 
 def _branch_choices() -> list[tuple[str, str]]:
     return [(b.code, branch_label(b)) for b in catalog_selectors.branches()]
@@ -29,14 +23,6 @@ def _branch_choices() -> list[tuple[str, str]]:
 
 def _labels(enum: type) -> list[tuple[str, object]]:
     return [(m.value, _(m.label_ja)) for m in enum]  # type: ignore[attr-defined]
-
-
-class CardForm(forms.Form):
-    card = forms.CharField(label=_("利用者番号"), max_length=40, widget=forms.TextInput(attrs=SCAN_ATTRS))
-
-
-class BarcodeForm(forms.Form):
-    barcode = forms.CharField(label=_("資料番号"), max_length=40, widget=forms.TextInput(attrs=SCAN_ATTRS))
 
 
 class LookupForm(forms.Form):

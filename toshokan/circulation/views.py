@@ -55,10 +55,8 @@ from .desk import (
     staff_view,
 )
 from .forms import (
-    BarcodeForm,
     BlockForm,
     BranchForm,
-    CardForm,
     HoldForm,
     LookupForm,
     PinForm,
@@ -269,8 +267,6 @@ def _checkout_state(patron: Patron | None, loan_ids: list[int], error: str, lent
     today = _today()
     state: dict[str, Any] = {
         "patron": patron,
-        "card_form": CardForm(),
-        "barcode_form": BarcodeForm(),
         "error": error,
         "lent": lent,
     }
@@ -333,7 +329,7 @@ def renew(request: HttpRequest) -> HttpResponse:
 
 
 def _scan_station(request: HttpRequest, nav: str, **result: Any) -> HttpResponse:
-    context = _context(request, nav, barcode_form=BarcodeForm(), today=_today(), **result)
+    context = _context(request, nav, today=_today(), **result)
     template = f"circulation/desk/{nav}.html"
     if _partial(request):
         # One more result at the top of the list; the form (and the focus in it) stays.
