@@ -99,3 +99,22 @@ def test_wrong_current_pins_at_a_pin_change_count_against_the_card():
         services.change_pin(patron=patron, current_pin=factories.PIN, new_pin="2468", now=NOW)
     with pytest.raises(services.LoginThrottled):
         services.log_in(card_number=patron.card_number, pin=factories.PIN, client_address="10.0.0.1", now=NOW)
+
+
+def test_an_unknown_card_or_one_without_a_pin_costs_a_pin_verification_too(monkeypatch):
+    from toshokan.patrons.domain import pins
+
+    without_pin = factories.patron(pin="")
+    calls: list[str] = []
+    real = pins.verify_pin
+
+    def spy(pin_hash: str, pin: str) -> bool:
+        calls.append(pin_hash)
+        return real(pin_hash, pin)
+
+    monkeypatch.setattr(pins, "verify_pin", spy)
+    for card in ("2900999999999", without_pin.card_number):
+        with pytest.raises(services.AuthenticationFailed):
+            services.authenticate(card_number=card, pin="no patron has this PIN")
+    assert calls == [pins.dummy_hash(), pins.dummy_hash()]
+    assert pins.dummy_hash().startswith("$argon2id$")
