@@ -293,3 +293,25 @@ class ServicePoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.branch_id}"
+
+
+class HoldShelfClearance(models.Model):
+    """A copy still on the hold shelf whose hold ended (not collected in time, or cancelled): staff
+    take it down and scan it at return, which sends it on (to the next hold, or home). It names the
+    copy and the branch, never whose hold it was."""
+
+    class Reason(models.TextChoices):
+        EXPIRED = "expired", "取置期限切れ"
+        CANCELLED = "cancelled", "予約取消"
+
+    holding = models.OneToOneField(Holding, on_delete=models.CASCADE, related_name="shelf_clearance")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    since = models.DateField()
+
+    class Meta:
+        verbose_name = "予約棚から下ろす資料"
+        verbose_name_plural = "予約棚から下ろす資料"
+
+    def __str__(self) -> str:
+        return f"{self.holding_id} ({self.get_reason_display()})"

@@ -21,6 +21,7 @@ from .models import (
     CirculationSettings,
     ClosedDay,
     Hold,
+    HoldShelfClearance,
     Loan,
     ReadingHistory,
     Transit,
@@ -271,4 +272,14 @@ def holds_to_expire(today: date) -> QuerySet[Hold]:
         )
         .select_related("patron", "record", "pickup_branch")
         .order_by("pk")
+    )
+
+
+def hold_shelf_clearance(branch: Branch) -> QuerySet[HoldShelfClearance]:
+    """Copies to take down from this branch's hold shelf (their holds ended); scanning one at return
+    sends it on."""
+    return (
+        HoldShelfClearance.objects.filter(branch=branch)
+        .select_related("holding__record")
+        .order_by("since", "holding__barcode")
     )

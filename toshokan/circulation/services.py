@@ -45,7 +45,15 @@ from .domain.states import (
     next_hold_state,
     next_loan_state,
 )
-from .models import CirculationEvent, Hold, Loan, PatronSuspension, ReadingHistory, Transit
+from .models import (
+    CirculationEvent,
+    Hold,
+    HoldShelfClearance,
+    Loan,
+    PatronSuspension,
+    ReadingHistory,
+    Transit,
+)
 
 
 class CirculationError(DomainError):
@@ -248,6 +256,7 @@ def checkin(*, barcode: str, branch: Branch, actor: Any = None, now: datetime | 
         _event(CirculationEvent.Kind.RETURN, on=today, branch=branch, holding=holding, patron=patron)
         loan.delete()  # the link between the patron and the copy ends here
     Transit.objects.filter(holding=holding).delete()
+    HoldShelfClearance.objects.filter(holding=holding).delete()  # taken down from the hold shelf
 
     if HoldingStatus(holding.status) in NOT_LENDABLE - {HoldingStatus.MISSING}:
         # A reference-only or withdrawn copy goes back where it belongs; it fills no hold.
@@ -483,11 +492,13 @@ def cancel_hold(
     """Cancel a hold. A copy it held goes on to the next hold, or home."""
     locked = _lock_hold(hold, patron)
     next_hold_state(HoldState(locked.state), HoldAction.CANCEL)
-    _release(locked, _now(now))
+    _release(locked, _now(now), reason=HoldShelfClearance.Reason.CANCELLED)
 
 
-def _release(hold: Hold, now: datetime) -> None:
-    """Delete an ended hold; the copy it held (if any) is routed as if scanned where it is."""
+def _release(hold: Hold, now: datetime, *, reason: str) -> None:
+    """Delete an ended hold. A copy it held on the hold shelf stays there, listed for staff to take
+    down and scan (HoldShelfClearance) — the shelf is physical, so the copy moves on only when a
+    person moves it; a copy on its way to the pickup branch is sent home instead."""
     copy_id = hold.assigned_id if hold.state in (HoldState.READY, HoldState.IN_TRANSIT) else None
     state = hold.state
     pickup = hold.pickup_branch
@@ -498,13 +509,10 @@ def _release(hold: Hold, now: datetime) -> None:
         Holding.objects.select_for_update(of=("self",)).select_related("record", "branch").get(pk=copy_id)
     )
     if state == HoldState.READY:
-        # On the hold shelf at the pickup branch: re-route from there.
-        nxt = _next_hold_for(holding)
-        if nxt is not None:
-            nxt.assigned = holding
-            _send_to_hold(nxt, holding, pickup, now, was_on_loan=False, late=0)
-        else:
-            _route_home(holding, pickup, now, was_on_loan=False, late=0)
+        HoldShelfClearance.objects.update_or_create(
+            holding=holding,
+            defaults={"branch": pickup, "reason": reason, "since": _today(now)},
+        )
     else:
         # On its way to the pickup branch: it goes home instead (routed again on arrival).
         Transit.objects.filter(holding=holding).update(to_branch=holding.branch, reason=Transit.Reason.HOME)
@@ -532,7 +540,7 @@ def expire_holds(*, now: datetime | None = None) -> int:
         if hold is None:
             continue
         next_hold_state(HoldState(hold.state), HoldAction.EXPIRE)
-        _release(hold, now)  # deletes the row; the instance still says what it was
+        _release(hold, now, reason=HoldShelfClearance.Reason.EXPIRED)  # the instance still says what it was
         ended.append(hold)
     _notify_holds_expired(ended)
     return len(ended)

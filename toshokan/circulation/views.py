@@ -593,6 +593,7 @@ def holds(request: HttpRequest) -> HttpResponse:
             key=lambda pair: (pair[1].location, pair[1].shelf_mark, pair[1].barcode),
         ),
         hold_shelf=shelf,
+        clearance=list(selectors.hold_shelf_clearance(branch)),
         incoming=list(selectors.transits(branch, incoming=True)),
         outgoing=list(selectors.transits(branch, incoming=False)),
     )

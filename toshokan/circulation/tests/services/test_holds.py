@@ -155,7 +155,7 @@ def test_the_pull_list_names_shelf_copies_for_waiting_holds_and_scanning_traps_t
     assert [h.pk for h in selectors.hold_shelf(item.branch)] == [hold.pk]
 
 
-def test_cancelling_a_ready_hold_passes_the_copy_to_the_next_or_back_to_the_shelf(lent_copy):
+def test_a_cancelled_ready_hold_leaves_its_copy_to_be_taken_down_and_scanned_on(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
     h1 = services.place_hold(
@@ -166,9 +166,29 @@ def test_cancelling_a_ready_hold_passes_the_copy_to_the_next_or_back_to_the_shel
     )
     services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=1)))
     services.cancel_hold(hold=h1, patron=first, now=at(DAY + timedelta(days=2)))
+
+    # The copy is still physically on the hold shelf: listed to be taken down, not yet anyone's.
+    assert status(lent_copy) == HoldingStatus.ON_HOLD_SHELF
+    (item,) = selectors.hold_shelf_clearance(lent_copy.branch)
+    assert (item.holding_id, item.reason, item.since) == (lent_copy.pk, "cancelled", DAY + timedelta(days=2))
     h2.refresh_from_db()
-    assert h2.state == HoldState.READY and h2.assigned_id == lent_copy.pk
-    services.cancel_hold(hold=h2, patron=second, now=at(DAY + timedelta(days=2)))
+    assert h2.state == HoldState.WAITING
+    with pytest.raises(DomainError):
+        services.checkout(
+            barcode=lent_copy.barcode, patron=second, branch=lent_copy.branch, now=at(DAY + timedelta(days=2))
+        )
+
+    # Scanned at the desk, it goes to the next hold.
+    result = services.checkin(
+        barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=2))
+    )
+    assert result.route == "hold_shelf" and result.hold is not None and result.hold.pk == h2.pk
+    assert not selectors.hold_shelf_clearance(lent_copy.branch).exists()
+    services.cancel_hold(hold=h2, patron=second, now=at(DAY + timedelta(days=3)))
+    result = services.checkin(
+        barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(DAY + timedelta(days=3))
+    )
+    assert result.route == "shelf"
     assert status(lent_copy) == HoldingStatus.AVAILABLE
     assert not Hold.objects.exists()
 
@@ -185,7 +205,7 @@ def test_a_patron_cannot_touch_another_patrons_hold(lent_copy):
         assert e.value.code == "hold_not_found"
 
 
-def test_uncollected_holds_expire_and_the_copy_moves_on(lent_copy):
+def test_uncollected_holds_expire_and_the_copy_moves_on_when_scanned(lent_copy):
     first = patron_factories.patron("一番", today=DAY)
     second = patron_factories.patron("二番", today=DAY)
     h1 = services.place_hold(
@@ -201,5 +221,7 @@ def test_uncollected_holds_expire_and_the_copy_moves_on(lent_copy):
     assert services.expire_holds(now=at(deadline)) == 0
     assert services.expire_holds(now=at(deadline + timedelta(days=1))) == 1
     assert not Hold.objects.filter(pk=h1.pk).exists()
+    assert [c.reason for c in selectors.hold_shelf_clearance(lent_copy.branch)] == ["expired"]
+    services.checkin(barcode=lent_copy.barcode, branch=lent_copy.branch, now=at(deadline + timedelta(days=1)))
     h2.refresh_from_db()
     assert h2.state == HoldState.READY and h2.assigned_id == lent_copy.pk

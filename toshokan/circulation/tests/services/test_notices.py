@@ -220,7 +220,7 @@ def test_overdue_items_are_told_once_in_one_notice_naming_the_earliest_due_date(
 # -- holds that expire --------------------------------------------------------------------------
 
 
-def test_expired_holds_are_ended_and_their_patrons_told_and_the_copy_goes_to_the_next_hold(
+def test_expired_holds_are_ended_and_their_patrons_told_and_the_copy_goes_to_the_next_hold_when_scanned(
     smtp_server, django_capture_on_commit_callbacks
 ):
     borrower = reader("佐藤", email="sato@example.jp")
@@ -252,6 +252,10 @@ def test_expired_holds_are_ended_and_their_patrons_told_and_the_copy_goes_to_the
     assert len(notices(NoticeKind.HOLD_EXPIRED)) == 2  # one per reason
 
     assert not Hold.objects.filter(patron=slow).exists()
+    # The copy stays on the hold shelf until staff take it down and scan it; then it is the next one's.
+    assert Hold.objects.get(patron=next_in_line).state == "waiting"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.checkin(barcode=loan.holding.barcode, branch=loan.branch, now=at(day))
     assert Hold.objects.get(patron=next_in_line).state == "ready"
     by_kind = {(n.patron_id, n.kind): n for n in notices()}
     expired = by_kind[(slow.pk, NoticeKind.HOLD_EXPIRED)]

@@ -25,7 +25,7 @@ from toshokan.catalog.models import Holding
 from toshokan.catalog.tests import factories as catalog_factories
 from toshokan.circulation import selectors, services
 from toshokan.circulation.domain.states import HoldState
-from toshokan.circulation.models import CirculationRule, Hold, Loan, Transit
+from toshokan.circulation.models import CirculationRule, Hold, HoldShelfClearance, Loan, Transit
 from toshokan.circulation.tests import factories
 from toshokan.core.domain import DomainError
 from toshokan.patrons.tests import factories as patron_factories
@@ -138,7 +138,9 @@ class Circulation(RuleBasedStateMachine):
         for copy in Holding.objects.filter(pk__in=[c.pk for c in self.copies]):
             hold = by_copy.get(copy.pk)
             on_shelf = copy.status == HoldingStatus.ON_HOLD_SHELF
-            assert on_shelf == (hold is not None and hold.state == HoldState.READY), (
+            cleared = HoldShelfClearance.objects.filter(holding=copy).exists()
+            assert not (cleared and hold is not None), "a copy to take down is also held"
+            assert on_shelf == ((hold is not None and hold.state == HoldState.READY) or cleared), (
                 copy.barcode,
                 copy.status,
             )
