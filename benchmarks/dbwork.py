@@ -3,8 +3,10 @@
     python -m benchmarks.dbwork fill      '{"size": …, "seed": …}'
     python -m benchmarks.dbwork import    '{"marc": path, "records": n, "batch_size": 500}'
     python -m benchmarks.dbwork relevance '{"catalogue": path, "queries": path, "build": true}'
+    python -m benchmarks.dbwork circulation '{"records": n, "copies": n, "patrons": n, "card_serial": n}'
 
-The database is the SQLite file in $TOSHOKAN_BENCH_DB and the index the directory in
+The database is the SQLite file in $TOSHOKAN_BENCH_DB (or the PostgreSQL database in
+$TOSHOKAN_BENCH_DATABASE_URL) and the index the directory in
 $TOSHOKAN_INDEX_DIR (see benchmarks/settings.py). A step prints one JSON object as its last line of
 output. A process of its own gives each step a clean peak RSS and keeps Django's database
 configuration out of the benchmark's main process.
@@ -17,6 +19,8 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +219,79 @@ def relevance(catalogue: str, queries: str, build: bool) -> dict[str, Any]:
     }
 
 
+# -- circulation: what the checkout benchmark lends from ------------------------------------------------
+def circulation(records: int, copies: int, patrons: int, card_serial: int) -> dict[str, Any]:
+    """Branches, `records` records in the search index, `copies` copies (barcodes 9000000000, …) of
+    the first of them at the central library, `patrons` patrons registered through the service
+    (cards from `card_serial`), a staff user with an API token; the demo library's rules and
+    calendars."""
+    _setup()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from toshokan.catalog.models import Branch, Holding, Record
+    from toshokan.patrons import services as patron_services
+    from toshokan.patrons.domain.cards import make_card_number
+    from toshokan.search import services as search_services
+
+    from .circulation import BRANCH, CARD_PREFIX, barcode
+
+    started = time.perf_counter()
+    central, _ = Branch.objects.get_or_create(code=BRANCH, defaults={"name": "中央図書館"})
+    Branch.objects.get_or_create(code="ekimae", defaults={"name": "駅前分館", "position": 1})
+    with transaction.atomic():
+        Record.objects.bulk_create(
+            Record(title=f"貸出の計測用の本 その{n}", title_reading=f"かしだしのけいそくようのほん その{n}",
+                   ndc="913.6", year=2000 + n % 25, source="bench", source_key=f"circ{n}")
+            for n in range(records)
+        )  # fmt: skip
+    ids = list(Record.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        Holding.objects.bulk_create(
+            Holding(record_id=ids[n // 2 % len(ids)], branch=central, barcode=barcode(n), shelf_mark="913.6/カ",
+                    location="一般開架", material_type="book", status="available")
+            for n in range(copies)
+        )  # fmt: skip
+    for n in range(patrons):
+        patron_services.register_patron(
+            family_name="計測",
+            given_name=str(n),
+            home_branch=central,
+            card_number=make_card_number(CARD_PREFIX, card_serial + n),
+        )
+    # The demo library's rules and calendars: weekly closing days, 年末年始, inventory weeks.
+    from toshokan.circulation import demo
+
+    branches = {b.code: b for b in Branch.objects.all()}
+    demo.load_rules(lambda _: None)
+    demo.load_calendars(lambda _: None, branches, date.today())
+    staff = get_user_model().objects.create_superuser("bench-desk", password=None)
+    token = None
+    try:
+        from toshokan.core.tokens import create_api_token
+
+        _, token = create_api_token(user=staff, name="benchmark")
+    except ImportError:
+        pass
+    indexed = search_services.rebuild_index()
+    return {
+        "records": records,
+        "copies": copies,
+        "patrons": patrons,
+        "indexed": indexed,
+        "token": token,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def main(argv: list[str]) -> None:
     step, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
-    steps = {"fill": fill, "import": import_marc, "relevance": relevance}
+    steps: dict[str, Callable[..., dict[str, Any]]] = {
+        "fill": fill,
+        "import": import_marc,
+        "relevance": relevance,
+        "circulation": circulation,
+    }
     result = steps[step](**args)
     sys.stdout.write("\n" + json.dumps(result, ensure_ascii=False) + "\n")
 

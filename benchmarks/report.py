@@ -77,6 +77,42 @@ def engines_table(result: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+def circulation_table(circ: dict[str, Any]) -> str:
+    if circ.get("skipped"):
+        return f"Checkouts: skipped: {circ['skipped']}"
+    header = ["database / path", "clients", "checkouts/s", "p50 ms", "p95 ms", "p99 ms", "returns/s",
+              "p99 ms ", "× bare"]  # fmt: skip
+    rows: list[list[str]] = []
+    skipped: list[str] = []
+    ratios = circ.get("ratios_to_bare", {})
+    for kind, entry in circ.get("databases", {}).items():
+        if entry.get("skipped"):
+            skipped.append(f"  {kind}: {entry['skipped']}")
+            continue
+        for mode, runs in entry.items():
+            if mode == "setup":
+                continue
+            if isinstance(runs, dict):
+                skipped.append(f"  {kind} {mode}: {runs.get('skipped')}")
+                continue
+            for r in runs:
+                c, b = r["checkout"], r["return"]
+                by_clients = ratios.get(kind, {}).get(mode, {})
+                ratio = by_clients.get(r["clients"], by_clients.get(str(r["clients"])))  # JSON keys are text
+                rows.append([
+                    f"{kind} {mode}", str(r["clients"]), _f(c["per_s"], 0), _f(c["p50_ms"], 2),
+                    _f(c["p95_ms"], 2), _f(c["p99_ms"], 2), _f(b["per_s"], 0), _f(b["p99_ms"], 2),
+                    "1" if mode == "bare" else _f(ratio, 3),
+                ])  # fmt: skip
+    title = (
+        f"Checkouts ({circ['ops']:,} per run, a quarter of that where every checkout commits the index, then as"
+        f" many returns; {circ['records']:,} records in the index; bare = lock, insert, update, commit):"
+    )
+    loads = " ".join(f"{k} {v}" for k, v in circ.get("load", {}).items())
+    notes = [f"  load averages (1/5/15 min) at the start of each database: {loads}"] if loads else []
+    return "\n".join([title, _table(header, rows), *notes, *(["skipped:", *skipped] if skipped else [])])
+
+
 def render(result: dict[str, Any]) -> str:
     c = result["corpus"]
     q = result.get("queries", {})
@@ -139,6 +175,9 @@ def render(result: dict[str, Any]) -> str:
             for kind, score in rel["per_kind"].items():
                 parts.append(f"  {kind:28s} {score:.3f}")
             parts.append(f"  {'macro':28s} {rel['macro']:.3f}")
+    circ = result.get("circulation")
+    if circ:
+        parts += ["", circulation_table(circ)]
     t = result.get("targets")
     if t:
         parts += ["", "Targets (measured in this run):"]

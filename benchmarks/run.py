@@ -1,7 +1,9 @@
 """`python -m benchmarks` (`make bench`): one run, every engine on the same records and queries.
 
-    python -m benchmarks [--records N] [--queries N] [--seed S] [--only search,http,import,relevance]
+    python -m benchmarks [--records N] [--queries N] [--seed S]
+                         [--only search,http,import,relevance,circulation]
                          [--skip groonga,tantivy-ngram,sqlite-fts5,pg] [--quick]
+                         [--circ-ops N] [--circ-clients 1,2,4] [--circ-databases sqlite,postgresql]
 
 Steps, in order (each can be selected with --only):
 
@@ -11,6 +13,9 @@ search     generate the corpus (cached), the query set and the exact totals (cac
 http       the app server on that index and a database of the same records: GET /api/v1/search.
 import     MARC records/s through the import service, at two sizes, with peak memory.
 relevance  the dev query set (data/eval/search_dev.jsonl) on the Aozora catalogue.
+circulation checkouts and returns per second with p50/p95/p99: a bare lock-insert-update
+           transaction, the circulation services and POST /api/v1/loans, on SQLite and PostgreSQL,
+           with 1, 2 and 4 clients (benchmarks/circulation.py).
 
 Progress goes to stderr; the table to stdout; the JSON to benchmarks/results/<time>.json and
 benchmarks/results/latest.json. Nothing is asserted: targets are reported as met or missed.
@@ -34,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from . import paths, report
+from .circulation import MODES as CIRCULATION_MODES
 from .corpus import GENERATOR_VERSION, Corpus, generate
 from .keys import KeyTable
 
-STEPS = ("search", "http", "import", "relevance")
+STEPS = ("search", "http", "import", "relevance", "circulation")
 BASELINES = ("groonga", "groonga-split", "tantivy-ngram", "sqlite-fts5", "pg-trgm")
 ALIASES = {"pg": "pg-trgm", "postgres": "pg-trgm", "fts5": "sqlite-fts5", "sqlite": "sqlite-fts5",
            "ngram": "tantivy-ngram", "tantivy": "tantivy-ngram"}  # fmt: skip
@@ -64,8 +70,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="document worker processes")
     p.add_argument("--import-records", type=int, help="MARC records in the first import run (default 20,000)")
+    p.add_argument(
+        "--circ-ops", type=int, help="checkouts per circulation run (default 1,000; 200 with --quick)"
+    )
+    p.add_argument("--circ-clients", default="1,2,4", help="concurrent clients of the circulation runs")
+    p.add_argument("--circ-databases", default="sqlite,postgresql", help="databases of the circulation step")
+    p.add_argument(
+        "--circ-modes",
+        default=",".join(CIRCULATION_MODES),
+        help=f"circulation paths, from {','.join(CIRCULATION_MODES)}",
+    )
     p.add_argument("--results", type=Path, default=paths.RESULTS_DIR)
     args = p.parse_args(argv)
+    args.circ_ops = args.circ_ops or (200 if args.quick else 1000)
+    args.circ_clients = [int(n) for n in args.circ_clients.split(",") if n.strip()]
+    args.circ_databases = [d.strip() for d in args.circ_databases.split(",") if d.strip()]
+    args.circ_modes = [m.strip() for m in args.circ_modes.split(",") if m.strip()]
+    if set(args.circ_databases) - {"sqlite", "postgresql"}:
+        p.error("--circ-databases: choose from sqlite, postgresql")
+    if set(args.circ_modes) - set(CIRCULATION_MODES):
+        p.error(f"--circ-modes: choose from {', '.join(CIRCULATION_MODES)}")
     args.records = args.records or (20_000 if args.quick else 1_000_000)
     args.queries = args.queries or (200 if args.quick else 1000)
     args.import_records = args.import_records or (300 if args.quick else 20_000)
@@ -386,6 +410,22 @@ def run_relevance(args: argparse.Namespace, result: dict[str, Any]) -> None:
     result["relevance"] = outcome
 
 
+# -- circulation ------------------------------------------------------------------------------------------
+def run_circulation(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    from . import circulation
+
+    out = circulation.run(
+        ops=args.circ_ops,
+        clients=args.circ_clients,
+        databases=args.circ_databases,
+        modes=args.circ_modes,
+        log=log,
+        log_file=paths.bench_dir() / "bench.log",
+    )
+    out["ratios_to_bare"] = circulation.ratios(out)
+    result["circulation"] = out
+
+
 # -- targets ----------------------------------------------------------------------------------------------
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -427,6 +467,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             "name": "HTTP p95, 1 client", "target": f"≤ {TARGETS['http_p95_ms']:.0f} ms",
             "value": f"{p95:.2f} ms", "met": p95 <= TARGETS["http_p95_ms"],
         })  # fmt: skip
+    if result.get("circulation"):
+        from .circulation import targets as circulation_targets
+
+        out += circulation_targets(result["circulation"])
     return out
 
 
@@ -478,6 +522,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         except Exception as exc:
             result["relevance"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
             log(f"relevance: failed: {exc}")
+    if "circulation" in args.only:
+        try:
+            run_circulation(args, result)
+        except Exception as exc:
+            result["circulation"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
+            log(f"circulation: failed: {exc}")
     for scratch in ("_table", "_truth", "_kinds"):
         result.pop(scratch, None)
     result["targets"] = targets(result)
