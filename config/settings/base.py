@@ -136,6 +136,9 @@ TOSHOKAN_NOTICE_RETENTION_DAYS = int(os.environ.get("TOSHOKAN_NOTICE_RETENTION_D
 # The patron's account page, linked from every e-mail (empty: no link).
 TOSHOKAN_ACCOUNT_URL = os.environ.get("TOSHOKAN_ACCOUNT_URL", "")
 
+# How long a process may reuse the circulation rules and branch calendars it read (seconds).
+TOSHOKAN_CIRCULATION_CONFIG_TTL_S = float(os.environ.get("TOSHOKAN_CIRCULATION_CONFIG_TTL_S", "5"))
+
 # Search: the embedded engine needs no server; "postgres" uses the database (PostgreSQL only).
 TOSHOKAN_SEARCH = {
     "BACKEND": os.environ.get("TOSHOKAN_SEARCH_BACKEND", "tantivy"),

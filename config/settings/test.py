@@ -18,6 +18,8 @@ TOSHOKAN_SEARCH = {
     # Checkouts reach the index in their on-commit hook, so tests see them at once.
     "AVAILABILITY_DELAY_S": 0,
 }
+# Rules and calendars read afresh by every checkout, so a test that edits one sees it at once.
+TOSHOKAN_CIRCULATION_CONFIG_TTL_S = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

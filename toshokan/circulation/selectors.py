@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar, cast
 
+from django.conf import settings as django_settings
 from django.db.models import Count, Q, QuerySet
 
 from toshokan.catalog.domain.enums import HoldingStatus
@@ -50,7 +54,36 @@ def settings() -> _Settings:
     return _Settings(row)
 
 
+T = TypeVar("T")
+_config: dict[object, tuple[float, object]] = {}
+
+
+def _cached(key: object, load: Callable[[], T]) -> T:
+    """Rules and calendars change a few times a year and are read by every checkout: each process
+    keeps what it read for TOSHOKAN_CIRCULATION_CONFIG_TTL_S seconds (5 by default, 0 in tests),
+    so an edit in the admin applies to checkouts within that time."""
+    ttl = float(getattr(django_settings, "TOSHOKAN_CIRCULATION_CONFIG_TTL_S", 0) or 0)
+    if ttl <= 0:
+        return load()
+    now = time.monotonic()
+    hit = _config.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return cast(T, hit[1])
+    value = load()
+    _config[key] = (now, value)
+    return value
+
+
+def forget_cached_config() -> None:
+    """Read rules and calendars afresh from now on (in this process)."""
+    _config.clear()
+
+
 def rules() -> list[Rule]:
+    return _cached("rules", _load_rules)
+
+
+def _load_rules() -> list[Rule]:
     return [
         Rule(
             patron_category=r.patron_category,
@@ -75,6 +108,10 @@ def policy_for(patron: Patron, holding: Holding, branch: Branch) -> Policy:
 
 
 def calendar_for(branch: Branch, *, horizon_from: date | None = None) -> BranchCalendar:
+    return _cached(("calendar", branch.pk, horizon_from), lambda: _load_calendar(branch, horizon_from))
+
+
+def _load_calendar(branch: Branch, horizon_from: date | None) -> BranchCalendar:
     weekdays = frozenset(WeeklyClosure.objects.filter(branch=branch).values_list("weekday", flat=True))
     dates = ClosedDay.objects.filter(Q(branch=branch) | Q(branch__isnull=True))
     if horizon_from is not None:
