@@ -55,6 +55,7 @@ from .models import (
     CirculationSettings,
     ClosedDay,
     Hold,
+    HoldShelfClearance,
     Loan,
     ServicePoint,
     Transit,
@@ -180,17 +181,22 @@ def load_service_points(progress: Progress, branches: dict[str, Branch]) -> None
 
 def unbacked_copies() -> list[int]:
     """Copies whose status says on loan, on the hold shelf or in transit with no loan, ready hold
-    or transit behind it (left by a catalogue demo loaded before circulation existed)."""
+    (or ended hold still to be taken down) or transit behind it (left by a catalogue demo loaded
+    before circulation existed)."""
     ready = Hold.objects.filter(assigned=OuterRef("pk"), state=HoldState.READY)
+    to_take_down = HoldShelfClearance.objects.filter(holding=OuterRef("pk"))  # its hold ended
     loan = Loan.objects.filter(holding=OuterRef("pk"))
     transit = Transit.objects.filter(holding=OuterRef("pk"))
     ids: list[int] = []
     for status, backing in (
-        (HoldingStatus.ON_LOAN, loan),
-        (HoldingStatus.ON_HOLD_SHELF, ready),
-        (HoldingStatus.IN_TRANSIT, transit),
+        (HoldingStatus.ON_LOAN, [loan]),
+        (HoldingStatus.ON_HOLD_SHELF, [ready, to_take_down]),
+        (HoldingStatus.IN_TRANSIT, [transit]),
     ):
-        ids += Holding.objects.filter(status=status).exclude(Exists(backing)).values_list("pk", flat=True)
+        copies = Holding.objects.filter(status=status)
+        for rows in backing:
+            copies = copies.exclude(Exists(rows))
+        ids += copies.values_list("pk", flat=True)
     return sorted(ids)
 
 

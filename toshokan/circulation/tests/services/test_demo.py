@@ -27,6 +27,7 @@ from toshokan.circulation.models import (
 )
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.models import Patron, PatronBlock
+from toshokan.patrons.tests import factories as patron_factories
 
 pytestmark = pytest.mark.django_db
 BRANCHES = ("central", "ekimae", "kita", "minami")
@@ -163,3 +164,19 @@ def test_loading_again_adds_nothing(loaded):
         dict(Holding.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         == statuses
     )
+
+
+def test_a_copy_waiting_to_be_taken_down_from_the_hold_shelf_is_not_repaired():
+    copy = catalog_factories.holding(catalog_factories.record("取置期限の切れた本"))
+    patron = patron_factories.patron()
+    services.place_hold(patron=patron, record=copy.record, pickup_branch=copy.branch)
+    services.checkin(barcode=copy.barcode, branch=copy.branch)  # trapped: on the hold shelf
+    stale = catalog_services.set_holding_status(
+        holding=catalog_factories.holding(catalog_factories.record("誰の予約でもない本")),
+        status=HoldingStatus.ON_HOLD_SHELF,
+    )
+    assert demo.unbacked_copies() == [stale.pk]
+    services.expire_holds(now=timezone.now() + timedelta(days=60))  # not collected in time
+    assert not Hold.objects.filter(assigned=copy).exists()
+    assert Holding.objects.get(pk=copy.pk).status == HoldingStatus.ON_HOLD_SHELF
+    assert demo.unbacked_copies() == [stale.pk]
