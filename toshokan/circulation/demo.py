@@ -15,6 +15,9 @@ Patrons:
 - a few hundred "community" patrons without PINs borrow about one copy in fifteen, so that search
   and the Calil-compatible API show 貸出中 and 予約中 as a real library's would.
 
+Notices follow from the same services and the daily task's scans: hold-ready notices when holds
+are trapped, then today's due-soon, overdue and registration-expiring notices.
+
 Loading is idempotent: a patron's story is played only when the patron is first registered, and
 rules, calendars and settings are updated in place. A database loaded before this step existed
 (when the catalogue demo drew statuses like on_loan at random) is repaired first: a copy whose
@@ -710,3 +713,15 @@ def load(progress: Progress) -> None:
         load_service_points(progress, branches)
         repair_statuses(progress)
         load_patrons(progress, branches, today)
+        load_notices(progress, today)
+
+
+def load_notices(progress: Progress, today: date) -> None:
+    """Today's due-soon, overdue and registration notices, as the daily task sends them (hold-ready
+    notices went out when the holds were trapped). Each is sent once: a second run sends nothing."""
+    from . import tasks
+
+    due_soon = tasks.send_due_soon_notices(today=today)
+    overdue = tasks.send_overdue_notices(today=today)
+    registration = tasks.send_registration_notices(today=today)
+    progress(f"notices: {due_soon} due soon, {overdue} overdue, {registration} registration expiring")

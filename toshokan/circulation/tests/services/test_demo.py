@@ -25,6 +25,7 @@ from toshokan.circulation.models import (
     Transit,
     WeeklyClosure,
 )
+from toshokan.notices.models import Notice
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.models import Patron, PatronBlock
 from toshokan.patrons.tests import factories as patron_factories
@@ -126,6 +127,14 @@ def test_each_showcase_patron_shows_their_story(loaded):
     assert [p.code for p in services.borrowing_problems(show[107], today=today)] == ["patron_blocked"]
     assert show[108].expires_on == today + timedelta(days=20)
     assert Loan.objects.filter(patron=show[109]).count() == 2
+    notices = {(n.patron_id, n.kind) for n in Notice.objects.all()}
+    for serial, kind in (
+        (101, "due_soon"),
+        (102, "overdue"),
+        (103, "hold_ready"),
+        (108, "registration_expiring"),
+    ):
+        assert (show[serial].pk, kind) in notices
     group_loan = Loan.objects.filter(patron=show[110]).first()
     assert (
         group_loan is not None
@@ -154,6 +163,7 @@ def test_loading_again_adds_nothing(loaded):
             "closed": ClosedDay.objects.count(),
             "rules": CirculationRule.objects.count(),
             "blocks": PatronBlock.objects.count(),
+            "notices": Notice.objects.count(),
         }
 
     before = counts()
