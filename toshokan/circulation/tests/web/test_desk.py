@@ -346,7 +346,6 @@ def test_the_holds_page_lists_the_pull_list_the_hold_shelf_and_transits(desk_cli
     assert accesses(library.patron, "holds") >= 2
 
 
-
 def test_a_cancelled_holds_copy_is_listed_to_take_down_until_it_is_scanned(desk_client, library):
     hold = services.place_hold(patron=library.patron, record=library.kokoro, pickup_branch=library.central)
     desk_client.post(reverse("desk:checkin"), {"barcode": library.copies[0].barcode})  # trapped
