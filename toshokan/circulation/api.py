@@ -11,6 +11,7 @@ it; a returned copy is in no loan list, and the stored answers of Idempotency-Ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -339,7 +340,18 @@ def _json(schema: type[Schema], data: dict[str, object]) -> Any:
     return schema.model_validate(data).model_dump(mode="json")
 
 
-def _answer(response: HttpResponse, answer: idempotency.Answer) -> Status[Any]:
+def _once(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    payload: Any,
+    write: Callable[[], idempotency.Outcome],
+) -> Status[Any]:
+    """Run `write` once per Idempotency-Key of this caller and path; a retry gets the first answer."""
+    answer = idempotency.perform_once(
+        actor=actor_key(request), key=key, path=request.path, payload=payload, write=write
+    )
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(answer.status, answer.body)
@@ -385,16 +397,7 @@ def checkout(
         body = _json(DeskLoanOut, loan_out(loan, with_patron=True))
         return idempotency.Outcome(201, body, loan=loan)
 
-    return _answer(
-        response,
-        idempotency.perform_once(
-            actor=actor_key(request),
-            key=idempotency_key,
-            path=request.path,
-            payload=data.model_dump(),
-            write=write,
-        ),
-    )
+    return _once(request, response, key=idempotency_key, payload=data.model_dump(), write=write)
 
 
 @router.post(
@@ -433,16 +436,7 @@ def checkin(
         # The slip names the patron the copy is now held for: it goes with that hold.
         return idempotency.Outcome(200, body, hold=hold)
 
-    return _answer(
-        response,
-        idempotency.perform_once(
-            actor=actor_key(request),
-            key=idempotency_key,
-            path=request.path,
-            payload=data.model_dump(),
-            write=write,
-        ),
-    )
+    return _once(request, response, key=idempotency_key, payload=data.model_dump(), write=write)
 
 
 @router.post(
@@ -576,16 +570,7 @@ def place_hold(
     def write() -> idempotency.Outcome:
         return _place_hold(request, patron_services.find_by_card(data.card_number), data, with_patron=True)
 
-    return _answer(
-        response,
-        idempotency.perform_once(
-            actor=actor_key(request),
-            key=idempotency_key,
-            path=request.path,
-            payload=data.model_dump(mode="json"),
-            write=write,
-        ),
-    )
+    return _once(request, response, key=idempotency_key, payload=data.model_dump(mode="json"), write=write)
 
 
 @router.delete(
@@ -782,15 +767,12 @@ def place_my_hold(
     data: MyHoldIn,
     idempotency_key: str | None = IdempotencyKey,
 ) -> Status[Any]:
-    return _answer(
+    return _once(
+        request,
         response,
-        idempotency.perform_once(
-            actor=actor_key(request),
-            key=idempotency_key,
-            path=request.path,
-            payload=data.model_dump(mode="json"),
-            write=lambda: _place_hold(request, patron_of(request), data, with_patron=False),
-        ),
+        key=idempotency_key,
+        payload=data.model_dump(mode="json"),
+        write=lambda: _place_hold(request, patron_of(request), data, with_patron=False),
     )
 
 
