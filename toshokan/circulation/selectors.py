@@ -18,7 +18,7 @@ from toshokan.patrons.models import Patron
 
 from .domain.calendar import BranchCalendar
 from .domain.estimates import QueueEstimate, estimate
-from .domain.policy import Policy, Rule, resolve
+from .domain.policy import NOT_LENDABLE, OverdueMode, Policy, Rule, resolve
 from .domain.states import HoldState
 from .models import (
     CirculationRule,
@@ -32,26 +32,16 @@ from .models import (
     WeeklyClosure,
 )
 
-_UNLENDABLE = [HoldingStatus.REFERENCE_ONLY.value, HoldingStatus.MISSING.value, HoldingStatus.WITHDRAWN.value]
+_UNLENDABLE = [s.value for s in NOT_LENDABLE]
 
 
-class _Settings:
-    def __init__(self, row: CirculationSettings) -> None:
-        self.row = row
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.row, name)
-
-    @property
-    def overdue_mode_enum(self):  # type: ignore[no-untyped-def]
-        from .domain.policy import OverdueMode
-
-        return OverdueMode(self.row.overdue_mode)
+def settings() -> CirculationSettings:
+    """The library-wide settings row (defaults when staff have not saved one)."""
+    return CirculationSettings.objects.order_by("pk").first() or CirculationSettings()
 
 
-def settings() -> _Settings:
-    row = CirculationSettings.objects.order_by("pk").first() or CirculationSettings()
-    return _Settings(row)
+def overdue_mode() -> OverdueMode:
+    return OverdueMode(settings().overdue_mode)
 
 
 T = TypeVar("T")

@@ -36,7 +36,7 @@ from toshokan.patrons.domain.registration import is_expired
 from toshokan.patrons.models import Patron, PatronBlock
 
 from . import selectors
-from .domain.policy import OverdueMode, Policy, suspension_after_return
+from .domain.policy import NOT_LENDABLE, suspension_after_return
 from .domain.states import (
     HoldAction,
     HoldState,
@@ -58,10 +58,6 @@ from .models import (
 
 class CirculationError(DomainError):
     code = "circulation_error"
-
-
-# Copies that can never be lent: no hold waits for them, no checkout takes them.
-NOT_LENDABLE = frozenset({HoldingStatus.REFERENCE_ONLY, HoldingStatus.MISSING, HoldingStatus.WITHDRAWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +241,7 @@ def checkin(*, barcode: str, branch: Branch, actor: Any = None, now: datetime | 
                 borrowed_on=_today(loan.checked_out_at),
                 returned_on=today,
             )
-        until = suspension_after_return(selectors.settings().overdue_mode_enum, loan.due_on, today)
+        until = suspension_after_return(selectors.overdue_mode(), loan.due_on, today)
         if until is not None:
             current = PatronSuspension.objects.filter(patron=patron).first()
             if current is None:
@@ -423,13 +419,14 @@ def place_hold(
         if holding.record_id != record.pk:
             raise CirculationError("指定の資料はこの書誌のものではありません", code="wrong_copy")
         copies = copies.filter(pk=holding.pk)
-    if not copies.exists():
+    copy = copies.select_related("record").first()  # one that could fill it: for the rules and statistics
+    if copy is None:
         raise CirculationError("予約できる資料がありません (貸出できる所蔵がありません)", code="no_copies")
     if Hold.objects.filter(patron=locked, record=record).exists():
         raise CirculationError("この資料はすでに予約しています", code="already_held")
     if Loan.objects.filter(patron=locked, holding__record=record).exists():
         raise CirculationError("この資料はいま借りています", code="already_borrowed")
-    policy = selectors.policy_for(locked, holding or copies.first(), pickup_branch)  # type: ignore[arg-type]
+    policy = selectors.policy_for(locked, copy, pickup_branch)
     if Hold.objects.filter(patron=locked).count() >= policy.max_holds:
         raise CirculationError(f"予約上限 ({policy.max_holds}件) に達しています", code="hold_limit")
     try:
@@ -444,14 +441,7 @@ def place_hold(
             )
     except IntegrityError:
         raise CirculationError("この資料はすでに予約しています", code="already_held") from None
-    CirculationEvent.objects.create(
-        kind=CirculationEvent.Kind.HOLD_PLACED,
-        on=today,
-        branch=pickup_branch,
-        material_type=(holding or copies.first()).material_type,  # type: ignore[union-attr]
-        patron_category=locked.category,
-        ndc="".join(c for c in record.ndc if c.isdigit())[:3],
-    )
+    _event(CirculationEvent.Kind.HOLD_PLACED, on=today, branch=pickup_branch, holding=copy, patron=locked)
     return hold
 
 
@@ -603,10 +593,9 @@ def delete_history_entry(*, patron: Patron, entry_id: int) -> None:
 
 
 __all__ = [
+    "NOT_LENDABLE",
     "CheckinResult",
     "CirculationError",
-    "OverdueMode",
-    "Policy",
     "cancel_hold",
     "checkin",
     "checkout",

@@ -55,7 +55,7 @@ def _title(loan: Loan) -> str:
 def send_due_soon_notices(*, today: date) -> int:
     """返却期限のお知らせ: loans due within CirculationSettings.due_soon_days (today included), to
     patrons who keep the reminder on — one notice per patron and due date."""
-    horizon = today + timedelta(days=selectors.settings().row.due_soon_days)
+    horizon = today + timedelta(days=selectors.settings().due_soon_days)
     candidates = Loan.objects.filter(
         state=LoanState.ACTIVE,
         due_on__gte=today,

@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from toshokan.catalog.domain.enums import HoldingStatus
+
+# Copies that can never be lent: no hold waits for them, no checkout takes them.
+NOT_LENDABLE = frozenset({HoldingStatus.REFERENCE_ONLY, HoldingStatus.MISSING, HoldingStatus.WITHDRAWN})
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
