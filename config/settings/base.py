@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "toshokan.patrons",
     "toshokan.notices",
     "toshokan.circulation",
+    "toshokan.federation",
     "toshokan.portal",
 ]
 
