@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("desk/", include("toshokan.circulation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("toshokan.federation.urls")),
     path("", include("toshokan.portal.urls")),
 ]
