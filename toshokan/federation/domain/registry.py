@@ -43,6 +43,7 @@ class BranchSpec:
     isil: str = ""
     url: str = ""
     branch: str = ""  # local connector only: the toshokan branch code it stands for
+    city: str = ""  # when it differs from its system's (a prefectural system's branches); Calil's `city`
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,9 @@ class SystemSpec:
     branches: tuple[BranchSpec, ...] = ()
     reserve_url: str = ""  # a template with {isbn}; Calil's `reserveurl` when it is filled in
     source: str = ""  # where the entry came from (file name, "admin"), and its licence where it shows
+    attribution: str = (
+        ""  # what its data's licence asks to be shown with it (OSM: "© OpenStreetMap contributors, ODbL")
+    )
 
 
 @dataclass(frozen=True, slots=True)
