@@ -173,5 +173,35 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pymarc": {"level": "ERROR"}},
 }
 
+# Live availability across library systems (docs/federation.md). The answer cache is shared by every
+# process on a machine (a file-based cache under var/) or, with TOSHOKAN_REDIS_URL, by every machine.
+_REDIS_URL = os.environ.get("TOSHOKAN_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "federation": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "federation-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
+TOSHOKAN_FEDERATION = {
+    "CACHE_ALIAS": "federation",
+    "CACHE_TTL_S": float(os.environ.get("TOSHOKAN_FEDERATION_CACHE_TTL_S", "600")),
+    "PER_HOST": int(os.environ.get("TOSHOKAN_FEDERATION_PER_HOST", "2")),  # requests at once to one host
+    "CONNECTIONS": int(os.environ.get("TOSHOKAN_FEDERATION_CONNECTIONS", "1000")),  # per check
+    "MAX_RESPONSE_BYTES": int(os.environ.get("TOSHOKAN_FEDERATION_MAX_RESPONSE_BYTES", str(5 * 1024 * 1024))),
+    "RETRIES": 1,  # only GETs that never got a byte back
+    "BREAKER_FAILURES": int(os.environ.get("TOSHOKAN_FEDERATION_BREAKER_FAILURES", "5")),
+    "BREAKER_COOLDOWN_S": float(os.environ.get("TOSHOKAN_FEDERATION_BREAKER_COOLDOWN_S", "60")),
+}
+# toshokan's own Calil appkey, for systems registered with connector = "calil" (empty: they answer Error).
+TOSHOKAN_CALIL_APPKEY = os.environ.get("TOSHOKAN_CALIL_APPKEY", "")
+# This site's public base URL (https://library.example.jp), for links other sites show: `reserveurl`.
+TOSHOKAN_PUBLIC_URL = os.environ.get("TOSHOKAN_PUBLIC_URL", "")
+
 # `manage.py load_demo` runs these in order; each module has load(progress) and demo_fingerprint().
 TOSHOKAN_DEMO_STEPS = ["toshokan.catalog.demo", "toshokan.core.demo_staff", "toshokan.circulation.demo"]

@@ -24,3 +24,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process keeps federation answers in memory; tests that need a shared cache build their own.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "federation": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "federation"},
+}

@@ -1,0 +1,75 @@
+"""The `calil` connector: Calil's own API as the upstream, for systems only Calil reaches.
+
+Calil's /check (https://calil.jp/doc/api_ref.html): `GET {endpoint}/check?appkey=&isbn=a,b&
+systemid=&format=json&callback=no` answers `{"session", "continue", "books": {isbn: {systemid:
+{"status", "reserveurl", "libkey": {libkey: status}}}}}`; while `continue` is 1 the client polls
+with `session` (Calil asks for at least 2 seconds between polls) until it is 0. We stop polling in
+time to answer before the check's deadline; ISBNs still Running upstream then answer Error.
+
+The appkey is toshokan's own (settings.TOSHOKAN_CALIL_APPKEY), never a caller's. Options:
+`systemid` (Calil's systemid, when ours differs), `poll_interval_s` (default 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+
+from ..domain.availability import BranchStatus, SystemAnswer, SystemStatus
+from ..domain.registry import SystemSpec
+from .base import FetchError, Http, ok, reserve_url
+
+_STATUSES = {s.value: s for s in BranchStatus}
+
+
+class NotConfigured(FetchError):
+    """The connector cannot be used as configured; not the remote system's fault."""
+
+
+class CalilConnector:
+    async def check(self, spec: SystemSpec, isbns: Sequence[str], http: Http) -> dict[str, SystemAnswer]:
+        appkey = getattr(settings, "TOSHOKAN_CALIL_APPKEY", "")
+        if not appkey:
+            raise NotConfigured("no upstream Calil appkey configured")
+        remote_id = str(spec.options.get("systemid") or spec.systemid)
+        interval = float(spec.options.get("poll_interval_s", 2.0))
+        url = spec.endpoint.rstrip("/") + "/check"
+        common = [("appkey", appkey), ("format", "json"), ("callback", "no")]
+        payload = await self._get(http, url, [*common, ("isbn", ",".join(isbns)), ("systemid", remote_id)])
+        while payload.get("continue") == 1 and http.remaining() > interval + 0.5:
+            await asyncio.sleep(interval)
+            session = payload.get("session")
+            if not isinstance(session, str) or not session:
+                raise FetchError(f"Calil asked to continue without a session ({url})")
+            payload = await self._get(http, url, [*common, ("session", session)])
+        books = payload.get("books")
+        if not isinstance(books, dict):
+            raise FetchError(f"no 'books' in Calil's answer ({url})")
+        return {isbn: self._answer(spec, isbn, books.get(isbn), remote_id) for isbn in isbns}
+
+    async def _get(self, http: Http, url: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+        payload = (await http.get(url, params=params)).ok().json()
+        if not isinstance(payload, dict):
+            raise FetchError(f"Calil's answer is not an object ({url})")
+        return payload
+
+    def _answer(self, spec: SystemSpec, isbn: str, book: Any, remote_id: str) -> SystemAnswer:
+        entry = book.get(remote_id) if isinstance(book, dict) else None
+        if not isinstance(entry, dict):
+            return SystemAnswer(SystemStatus.ERROR, error=f"Calil did not answer for {remote_id}")
+        status = entry.get("status")
+        if status == "Running":
+            return SystemAnswer(SystemStatus.ERROR, error="upstream Calil did not finish in time")
+        if status not in ("OK", "Cache"):
+            return SystemAnswer(SystemStatus.ERROR, error=f"upstream Calil: {status}")
+        libkeys = entry.get("libkey") if isinstance(entry.get("libkey"), dict) else {}
+        statuses = {
+            str(k): _STATUSES.get(v, BranchStatus.HELD)
+            for k, v in libkeys.items()
+            if isinstance(v, str) and v != BranchStatus.NOT_HELD.value
+        }
+        remote = entry.get("reserveurl") if isinstance(entry.get("reserveurl"), str) else ""
+        return ok(statuses, reserve_url(spec, isbn, remote))
