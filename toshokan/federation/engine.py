@@ -9,8 +9,8 @@ What holds a check to its deadline and keeps one bad library from hurting the ot
 - per host:port: at most `PER_HOST` requests at once (remote OPACs are small servers);
 - an overall deadline over everything: whatever has not answered by then is cancelled and answers
   Error("deadline") — a server dripping a byte a second cannot hold the check;
-- retries only for GETs that failed to connect or were cut before any byte came back, at most
-  `RETRIES` times and only within the deadline;
+- retries only for GETs that failed to connect or were cut before the response began (aiohttp
+  resends those once itself), at most `RETRIES` times and only within the deadline;
 - a circuit breaker per system, kept per process (domain/breaker.py): after `BREAKER_FAILURES`
   failures in a row the system answers Error("circuit open") without being called, for
   `BREAKER_COOLDOWN_S`, then one probe;
@@ -186,17 +186,23 @@ class _SystemHttp:
         while True:
             received = False
             try:
-                async with semaphore, self.run.session.get(
-                    url, params=params, timeout=self.timeout, allow_redirects=False
-                ) as response:
+                async with (
+                    semaphore,
+                    self.run.session.get(
+                        url, params=params, timeout=self.timeout, allow_redirects=False
+                    ) as response,
+                ):
                     received = True
                     return await self._read(response)
             except TimeoutError:
                 raise FetchError(f"no answer within {self.spec.timeout_s:g} s from {url}") from None
             except (aiohttp.ClientConnectionError, OSError) as exc:
+                # aiohttp itself sends an idempotent request once more when the connection is cut
+                # before the response starts; what it leaves to us is a connection that failed to
+                # open (refused, unreachable) — retried here, before any byte was exchanged.
                 retry = (
                     not received
-                    and not isinstance(exc, aiohttp.ClientPayloadError)
+                    and isinstance(exc, aiohttp.ClientConnectorError)
                     and attempt < self.run.limits.retries
                     and self.remaining() > 0.1
                 )

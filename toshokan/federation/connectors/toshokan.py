@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..domain import holdings
 from ..domain.availability import BranchStatus, SystemAnswer
 from ..domain.registry import SystemSpec
 from .base import FetchError, Http, libkey_for, ok, reserve_url
@@ -46,8 +47,8 @@ class ToshokanConnector:
             libkeys: dict[str, BranchStatus] = {}
             for key, value in entry.get("libkeys", {}).items():
                 status = _status(value)
-                if status is not None:
-                    libkeys[libkey_for(spec, str(key), locations)] = status
+                if status is not None:  # two remote branches may stand for one of ours: the better wins
+                    holdings.merge(libkeys, libkey_for(spec, str(key), locations), status)
             remote = entry.get("reserveurl") if isinstance(entry.get("reserveurl"), str) else ""
             out[isbn] = ok(libkeys, reserve_url(spec, isbn, remote or ""))
         return out
