@@ -204,9 +204,10 @@ def start(
 
     ISBNs are checked as ISBN-13 and answered under the form the client gave. Systemids the
     registry does not know are answered Error at once (they are never called: requests go only to
-    registered endpoints). An identical check (same ISBNs, same systems) still within its deadline
-    shares the session of the first: a page reloaded by many patrons at once does not multiply the
-    requests to every library.
+    registered endpoints). An identical check (same ISBNs, same systems) while the first is still
+    running shares the first's session: a page reloaded by many patrons at once does not multiply
+    the requests to every library. Once it has finished, a new check starts (and finds the answers
+    in the engine's answer cache, as Cache).
     """
     lim = limits()
     if not isbns:
@@ -232,7 +233,8 @@ def start(
     same = _dedup_key(list(normal.values()), list(systemids))
     if not cache.add(same, session, timeout=max(1, int(deadline_s))):
         existing = cache.get(same)
-        if existing is not None and cache.get(_meta_key(existing)) is not None:
+        state = poll(existing) if existing is not None else None
+        if state is not None and state.running:
             return str(existing)
         cache.set(same, session, timeout=max(1, int(deadline_s)))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
@@ -77,7 +78,7 @@ def xml_body(state: CheckState, *, book_url: str = "") -> bytes:
 
 def _answer(request: HttpRequest, state: CheckState, *, status: int = 200, error: str = "") -> HttpResponse:
     if respond.wants_xml(request):
-        book_url = request.build_absolute_uri("/where?isbn=") + "{isbn}"
+        book_url = request.build_absolute_uri(reverse("federation:where")) + "?isbn={isbn}"
         response = respond.xml(xml_body(state, book_url=book_url))
     else:
         body = payload(state)
