@@ -1,0 +1,125 @@
+"""The `sru` connector against a real Zebra server registered as one library system."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from toshokan.federation import engine
+from toshokan.federation.connectors.base import FetchError
+from toshokan.federation.connectors.sru import SruConnector, isbn_query, parse
+from toshokan.federation.domain.availability import BranchStatus, SystemAnswer, SystemStatus
+from toshokan.federation.domain.registry import BranchSpec, Connector, SystemSpec
+from toshokan.federation.engine import Breakers, Limits
+
+PRINCETON_SET = "9780691056494"  # 0691056498: 852 $b ALDERMAN and CLEMONS (UVA's test records)
+KUBO_SAKAE = "9784588460050"  # 4588460056: a Japanese record with no holdings fields
+NOT_THERE = "9784003101018"  # 吾輩は猫である: not in the register
+ONE_COPY = "091145909X"  # 852 $b ALDERMAN only
+
+
+def uva(zebra, **options) -> SystemSpec:
+    return SystemSpec(
+        systemid="Virginia_Zebra",
+        name="Zebra (UVA test records)",
+        connector=Connector.SRU,
+        endpoint=zebra.url,
+        timeout_s=5,
+        options={"locations": {"ALDERMAN": "Alderman", "SCI-ENG": "Science"}, **options},
+        branches=(
+            BranchSpec(libkey="Alderman", formal="Alderman Library"),
+            BranchSpec(libkey="Clemons", formal="Clemons Library", branch="CLEMONS"),
+            BranchSpec(libkey="Science", formal="Brown Science and Engineering Library"),
+        ),
+    )
+
+
+def check(isbns, systems):
+    return asyncio.run(engine.check(isbns, systems, deadline_s=10, limits=Limits(), breakers=Breakers()))
+
+
+def test_isbns_zebra_holds_come_back_held_at_their_852_branches_and_others_not_held(zebra):
+    result = check(["0691056498", KUBO_SAKAE, "4588460056", NOT_THERE, ONE_COPY], [uva(zebra)])[
+        "Virginia_Zebra"
+    ]
+    assert result["0691056498"] == SystemAnswer(
+        SystemStatus.OK, {"Alderman": BranchStatus.HELD, "Clemons": BranchStatus.HELD}
+    )
+    assert result[ONE_COPY].libkeys == {"Alderman": BranchStatus.HELD}
+    # a hit without holdings fields: held, at the system's first branch
+    assert result[KUBO_SAKAE] == SystemAnswer(SystemStatus.OK, {"Alderman": BranchStatus.HELD})
+    assert result["4588460056"] == result[KUBO_SAKAE]
+    assert result[NOT_THERE] == SystemAnswer(SystemStatus.OK, {})
+
+
+def test_a_one_branch_system_reports_its_branch_for_every_hit(zebra):
+    spec = SystemSpec(
+        systemid="One", name="One", connector=Connector.SRU, endpoint=zebra.url,
+        branches=(BranchSpec(libkey="本館", formal="本館"),),
+    )  # fmt: skip
+    result = check([PRINCETON_SET, KUBO_SAKAE, NOT_THERE], [spec])["One"]
+    assert result[PRINCETON_SET].libkeys == {"本館": BranchStatus.HELD}
+    assert result[KUBO_SAKAE].libkeys == {"本館": BranchStatus.HELD}
+    assert result[NOT_THERE].libkeys == {}
+
+
+def test_sru_1_1_and_a_reserve_url_template_work_too(zebra):
+    spec = uva(zebra, version="1.1")
+    spec = dataclasses.replace(spec, reserve_url="https://opac.example/isbn/{isbn}")
+    result = check([PRINCETON_SET], [spec])["Virginia_Zebra"][PRINCETON_SET]
+    assert result.status is SystemStatus.OK
+    assert result.reserveurl == "https://opac.example/isbn/" + PRINCETON_SET
+
+
+def test_an_index_zebra_does_not_know_is_the_systems_error(zebra):
+    result = check([PRINCETON_SET], [uva(zebra, isbn_index="bath.nosuchindex")])["Virginia_Zebra"]
+    assert result[PRINCETON_SET].status is SystemStatus.ERROR
+    assert "SRU diagnostic" in result[PRINCETON_SET].error
+
+
+def test_records_are_found_by_title(zebra):
+    class Direct:
+        async def get(self, url, *, params=None):
+            from toshokan.federation.engine import _Run, _SystemHttp
+
+            run = _Run(Limits(), asyncio.get_running_loop().time() + 5, None)
+            try:
+                return await _SystemHttp(run, uva(zebra)).get(url, params=params)
+            finally:
+                await run.close()
+
+    records = asyncio.run(SruConnector().by_title(uva(zebra), Direct(), "Kazanbaichi"))
+    assert records and all("Kazanbaichi" in (r.title or "") for r in records)
+
+
+def test_the_isbn_query_asks_for_both_forms_of_the_isbn():
+    assert isbn_query(KUBO_SAKAE) == 'bath.isbn="9784588460050" or bath.isbn="4588460056"'
+    assert isbn_query("9791032305690") == 'bath.isbn="9791032305690"'  # 979 numbers have no ISBN-10
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>Service unavailable</html>",
+        b"<searchRetrieveResponse><numberOfRecords>many</numberOfRecords></searchRetrieveResponse>",
+        b"<searchRetrieveResponse><numberOfRecords>1</numberOfRecords><records>",
+    ],
+)
+def test_what_is_not_a_usable_sru_answer_is_an_error(body):
+    with pytest.raises(FetchError):
+        parse(body)
+
+
+def test_entities_in_an_answer_are_never_resolved():
+    body = (
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<searchRetrieveResponse xmlns="http://www.loc.gov/zing/srw/"><numberOfRecords>1</numberOfRecords>'
+        b'<records><record><recordData><record xmlns="http://www.loc.gov/MARC21/slim">'
+        b'<datafield tag="245" ind1="0" ind2="0"><subfield code="a">title &e;</subfield></datafield>'
+        b"</record></recordData></record></records></searchRetrieveResponse>"
+    )
+    count, records = parse(body)
+    assert count == 1
+    assert "root:" not in str(records[0])
