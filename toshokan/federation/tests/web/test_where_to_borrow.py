@@ -1,0 +1,140 @@
+"""「この本はどこで借りられる？」 in a real browser: the place from the browser's position, the nearest
+libraries first, and each library's status filled in as its system answers — this toshokan's own
+shelves and a quick other toshokan at once, a slow one later, a failing one as an error — with the
+links to reserve. The other toshokans are real HTTP servers on loopback (stubs.StubToshokan).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from toshokan.catalog.models import Record
+from toshokan.federation.selectors import haversine_km
+from toshokan.federation.tests.calil_check.stubs import (
+    KOKORO,
+    StubToshokan,
+    load_registry,
+    local_catalogue,
+    local_systems,
+    remote,
+)
+
+from .conftest import TOKYO_STATION, axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+@pytest.fixture
+def libraries():
+    local_catalogue()
+    with (
+        StubToshokan({KOKORO: {"駅前": "貸出可"}}) as fast,
+        StubToshokan({KOKORO: {"本館": "貸出中"}}, delay_s=3.0) as slow,
+        StubToshokan({}, fail=True) as down,
+    ):
+        systems = [
+            *local_systems(),
+            remote("Remote_Fast", fast, "駅前", (139.70, 35.69)),
+            remote("Remote_Slow", slow, "本館", (139.80, 35.70)),
+            remote("Remote_Down", down, "本館", (139.60, 35.60)),
+        ]
+        load_registry(systems)
+        yield {"systems": systems, "fast": fast, "slow": slow, "down": down}
+
+
+def row(page, name: str):
+    return page.locator(".where__library", has=page.get_by_role("heading", name=name))
+
+
+def test_from_my_position_the_nearest_libraries_come_first_and_fill_in_as_each_system_answers(
+    page, url, libraries
+):
+    page.goto(url(f"/where-to-borrow?isbn={KOKORO}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("この本はどこで借りられる？")
+    expect(page.get_by_text("『こころ』の、近くの図書館での貸出状況")).to_be_visible()
+    page.get_by_role("button", name="現在地の近くを探す").click()
+    expect(page.get_by_role("heading", name="現在地の近くの図書館")).to_be_visible()
+
+    here = (TOKYO_STATION["longitude"], TOKYO_STATION["latitude"])
+    branches = [(b.formal, b.geocode) for s in libraries["systems"] for b in s.branches]
+    nearest_first = [name for name, _ in sorted(branches, key=lambda b: haversine_km(here, b[1]))]
+    expect(page.locator(".where__name")).to_have_count(len(nearest_first))
+    assert page.locator(".where__name").all_inner_texts() == nearest_first
+    nearest = min(b[1] for b in branches if b[0] == nearest_first[0])
+    assert page.locator(".where__distance").first.inner_text() == f"{haversine_km(here, nearest):.1f} km"
+
+    # Our own shelves and the quick library are shown while the slow one is still being asked.
+    expect(row(page, "デモ市立中央図書館").locator(".where__badge")).to_have_text("貸出可")
+    expect(row(page, "Remote_Fast 駅前図書館").locator(".where__badge")).to_have_text("貸出可")
+    expect(row(page, "Remote_Slow 本館図書館").locator(".where__badge")).to_have_text("確認中…")
+    expect(row(page, "デモ市立北分館").locator(".where__badge")).to_have_text("貸出中")
+    expect(row(page, "デモ北区中央図書館").locator(".where__badge")).to_have_text("貸出中")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "where-to-borrow-partial.png"), full_page=True)
+
+    expect(row(page, "Remote_Slow 本館図書館").locator(".where__badge")).to_have_text(
+        "貸出中", timeout=12_000
+    )
+    expect(row(page, "Remote_Down 本館図書館").locator(".where__badge")).to_have_text("確認できませんでした")
+    expect(page.locator("#where-progress")).to_have_text("すべての図書館の結果が届きました")
+
+    reserve = row(page, "Remote_Fast 駅前図書館").get_by_role("link", name="この図書館のサイトで予約する")
+    expect(reserve).to_have_attribute("href", f"{libraries['fast'].url}/reserve/{KOKORO}")
+    kokoro = Record.objects.get(title="こころ")
+    hold = row(page, "デモ市立中央図書館").get_by_role("link", name="この図書館で予約する")
+    expect(hold).to_have_attribute("href", f"/records/{kokoro.pk}#hold")
+    expect(row(page, "Remote_Down 本館図書館").get_by_role("link")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "where-to-borrow.png"), full_page=True)
+    assert axe_violations(page) == []
+
+    hold.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("こころ")
+    assert page.url.endswith("#hold")
+
+
+def test_a_place_chosen_from_the_registry_lists_its_libraries_without_the_browsers_position(
+    page, url, libraries
+):
+    page.goto(url(f"/where-to-borrow?isbn={KOKORO}"))
+    page.get_by_label("都道府県").select_option("東京都")
+    page.get_by_label("市区町村").fill("北区")
+    page.get_by_role("button", name="この場所で探す").click()
+    expect(page.get_by_role("heading", name="東京都北区の近くの図書館")).to_be_visible()
+    # The municipality's own library first; its neighbours after it, nearest first.
+    expect(page.locator(".where__name").first).to_have_text("デモ北区中央図書館")
+    expect(row(page, "デモ北区中央図書館").locator(".where__badge")).to_have_text("貸出中")
+    # No tile server configured: the map is markers on a plain ground, the list is complete without it.
+    expect(page.locator("#where-map")).to_have_class(re.compile(r"where__map--plain"))
+    expect(page.locator("#where-map .leaflet-tile")).to_have_count(0)
+
+
+def test_an_unknown_place_and_a_bad_isbn_are_said_plainly(page, url, libraries):
+    page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=夢の島町"))
+    expect(page.get_by_role("alert")).to_have_text("「東京都夢の島町」の図書館は登録されていません。")
+    page.goto(url("/where-to-borrow?isbn=12345&pref=東京都"))
+    expect(page.locator("#where-isbn-error")).to_contain_text("「12345」はISBNではありません")
+    expect(page.get_by_label("ISBN（複数ならカンマ区切り）")).to_have_attribute("aria-invalid", "true")
+
+
+def test_the_record_page_links_to_where_the_book_can_be_borrowed(page, url, libraries):
+    kokoro = Record.objects.get(title="こころ")
+    page.goto(url(f"/records/{kokoro.pk}"))
+    page.get_by_role("link", name=re.compile("この本はどこで借りられる？")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("この本はどこで借りられる？")
+    expect(page.get_by_label("ISBN（複数ならカンマ区切り）")).to_have_value(KOKORO)
+
+
+def test_the_page_speaks_english_when_asked(client, libraries):
+    response = client.get(
+        f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = response.content.decode()
+    assert '<h1 class="page-title">Where can I borrow this now?</h1>' in text
+    assert "Libraries near 東京都千代田区" in text
+    assert '"running": "Checking\\u2026"' in text or '"running": "Checking…"' in text

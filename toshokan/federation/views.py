@@ -1,0 +1,198 @@
+"""The patron page "この本はどこで借りられる？ / Where can I borrow this now?".
+
+Given a book's ISBN(s) and a place — the browser's position, or a prefecture and municipality from
+the library registry — it lists the nearest libraries at once (the registry's geocodes, nearest
+first), then the page's script asks `/calil/check` (plain JSON) and fills in each branch's status as
+its system answers, polling the session as Calil's clients do. Each branch links to its system's
+reservation page (`reserveurl`); for this toshokan's own branches the link is the record page's hold
+form. The list works without the map and without script (the place form is plain GET).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from toshokan.catalog import selectors as catalog_selectors
+from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
+
+from . import checks, selectors
+from .domain.registry import Connector
+from .selectors import Library
+
+NEARBY = 20  # libraries listed for a place: enough to find one open nearby, few enough to read
+_GEOCODE = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,2}(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    label: str
+    geocode: tuple[float, float] | None  # (longitude, latitude)
+    pref: str = ""
+    city: str = ""
+
+
+def parse_geocode(text: str) -> tuple[float, float] | None:
+    """Calil's `geocode`: "longitude,latitude" in degrees; None when it is not one."""
+    match = _GEOCODE.match(text or "")
+    if not match:
+        return None
+    lon, lat = float(match.group(1)), float(match.group(2))
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return lon, lat
+
+
+def _centre(libraries: list[Library]) -> tuple[float, float] | None:
+    points = [lib.geocode for lib in libraries if lib.geocode]
+    if not points:
+        return None
+    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+
+
+def _places() -> dict[str, list[str]]:
+    """Prefectures and their municipalities, from the registry (what the place picker offers)."""
+    places: dict[str, set[str]] = {}
+    for system in selectors.registry().systems:
+        if system.pref:
+            cities = places.setdefault(system.pref, set())
+            cities.update(c for c in [system.city, *(b.city for b in system.branches)] if c)
+    return {pref: sorted(cities) for pref, cities in sorted(places.items())}
+
+
+def _isbns(request: HttpRequest) -> tuple[list[str], str]:
+    given: list[str] = []
+    for value in request.GET.getlist("isbn"):
+        given.extend(checks.split_list(value))
+    normal: list[str] = []
+    for value in given:
+        try:
+            isbn = normalize_isbn(value)
+        except InvalidIdentifier:
+            return [], _("「%(isbn)s」はISBNではありません。10桁か13桁の番号を入れてください。") % {
+                "isbn": value
+            }
+        if isbn not in normal:
+            normal.append(isbn)
+    limit = checks.limits().max_isbns
+    if len(normal) > limit:
+        return [], _("ISBNは一度に%(n)d件までです。") % {"n": limit}
+    return normal, ""
+
+
+def where(request: HttpRequest) -> HttpResponse:
+    isbns, isbn_error = _isbns(request)
+    places = _places()
+    geocode = parse_geocode(request.GET.get("geocode", ""))
+    pref = request.GET.get("pref", "").strip()
+    city = request.GET.get("city", "").strip()
+    place: Place | None = None
+    place_error = ""
+    libraries: list[Library] = []
+    if request.GET.get("geocode") and geocode is None:
+        place_error = _("位置は「経度,緯度」の形で指定してください。")
+    elif geocode is not None:
+        place = Place(label=_("現在地"), geocode=geocode)
+    elif pref or city:
+        in_place = selectors.libraries(pref=pref or None, city=city or None)
+        if not in_place:
+            place_error = _("「%(place)s」の図書館は登録されていません。") % {"place": f"{pref}{city}"}
+        else:
+            place = Place(label=f"{pref}{city}", geocode=_centre(in_place), pref=pref, city=city)
+            if place.geocode is None:
+                libraries = in_place[:NEARBY]
+    if place is not None and place.geocode is not None:
+        libraries = selectors.libraries(geocode=place.geocode, limit=NEARBY)
+
+    title = ""
+    hold_url = ""
+    if isbns:
+        records = catalog_selectors.records_by_identifier("isbn", isbns[0])
+        record = records.first()
+        if record is not None:
+            title = record.title
+            hold_url = reverse("portal:record", args=[record.pk]) + "#hold"
+
+    rows = [
+        {
+            "id": f"lib-{lib.libid}",
+            "systemid": lib.systemid,
+            "systemname": lib.systemname,
+            "libkey": lib.libkey,
+            "name": lib.formal,
+            "address": lib.address,
+            "url": lib.url,
+            "distance": f"{lib.distance_km:.1f}" if lib.distance_km is not None else "",
+            "geocode": lib.geocode,
+            "local": lib.connector == Connector.LOCAL,
+        }
+        for lib in libraries
+    ]
+    tiles = getattr(settings, "TOSHOKAN_MAP_TILES", {}) or {}
+    client = {
+        "isbns": isbns,
+        "checkUrl": reverse("federation:calil-check"),
+        "holdUrl": hold_url,
+        "pollMs": 1500,
+        "origin": place.geocode if place else None,
+        "tiles": {"url": str(tiles.get("URL", "")), "attribution": str(tiles.get("ATTRIBUTION", ""))},
+        "libraries": [
+            {
+                "id": r["id"],
+                "systemid": r["systemid"],
+                "libkey": r["libkey"],
+                "name": r["name"],
+                "local": r["local"],
+                "lon": r["geocode"][0] if r["geocode"] else None,
+                "lat": r["geocode"][1] if r["geocode"] else None,
+            }
+            for r in rows
+        ],
+        "labels": {
+            "running": _("確認中…"),
+            "error": _("確認できませんでした"),
+            "notHeld": _("蔵書なし"),
+            "reserve": _("この図書館のサイトで予約する"),
+            "hold": _("この図書館で予約する"),
+            "progress": _("%(done)d / %(all)d 館の結果が届きました"),
+            "done": _("すべての図書館の結果が届きました"),
+            "failed": _("貸出状況を確認できませんでした。しばらくしてからもう一度お試しください。"),
+            "here": _("選んだ場所"),
+            "statuses": {
+                "貸出可": _("貸出可"),
+                "蔵書あり": _("蔵書あり"),
+                "館内のみ": _("館内のみ"),
+                "貸出中": _("貸出中"),
+                "予約中": _("予約中"),
+                "準備中": _("準備中"),
+                "休館中": _("休館中"),
+                "蔵書なし": _("蔵書なし"),
+            },
+        },
+    }
+    attributions = sorted({lib.attribution for lib in libraries if lib.attribution})
+    return render(
+        request,
+        "federation/where.html",
+        {
+            "isbns": isbns,
+            "isbn_text": ", ".join(isbns) or request.GET.get("isbn", ""),
+            "isbn_error": isbn_error,
+            "title": title,
+            "place": place,
+            "place_error": place_error,
+            "places": places,
+            "pref": pref,
+            "city": city,
+            "rows": rows,
+            "client": client,
+            "attributions": attributions,
+            "map_tiles": bool(client["tiles"]["url"]),  # type: ignore[index]
+        },
+    )
