@@ -197,6 +197,20 @@ TOSHOKAN_FEDERATION = {
     "RETRIES": 1,  # only GETs that never got a byte back
     "BREAKER_FAILURES": int(os.environ.get("TOSHOKAN_FEDERATION_BREAKER_FAILURES", "5")),
     "BREAKER_COOLDOWN_S": float(os.environ.get("TOSHOKAN_FEDERATION_BREAKER_COOLDOWN_S", "60")),
+    # Check sessions (/calil/check, docs/calil-api.md): "inprocess" runs checks on a thread of each web
+    # process; "tasks" hands chunks of systems to the task workers of every machine, which share the
+    # "federation" cache through Redis (docs/federation-deployment.md).
+    "RUNNER": os.environ.get("TOSHOKAN_FEDERATION_RUNNER", "inprocess"),
+    "CHUNK_SYSTEMS": int(os.environ.get("TOSHOKAN_FEDERATION_CHUNK_SYSTEMS", "50")),  # systems per task
+    "MAX_ISBNS": int(os.environ.get("TOSHOKAN_FEDERATION_MAX_ISBNS", "50")),  # per check request
+    "MAX_SYSTEMS": int(os.environ.get("TOSHOKAN_FEDERATION_MAX_SYSTEMS", "1000")),  # per check request
+    "SESSION_TTL_S": int(os.environ.get("TOSHOKAN_FEDERATION_SESSION_TTL_S", "600")),  # how long to poll
+}
+# The map on "where can I borrow this now?": a tile URL template ({z}/{x}/{y}) and the attribution its
+# licence asks for. Empty: the libraries are drawn on a plain background and the list works alone.
+TOSHOKAN_MAP_TILES = {
+    "URL": os.environ.get("TOSHOKAN_MAP_TILES_URL", ""),
+    "ATTRIBUTION": os.environ.get("TOSHOKAN_MAP_TILES_ATTRIBUTION", ""),
 }
 # toshokan's own Calil appkey, for systems registered with connector = "calil" (empty: they answer Error).
 TOSHOKAN_CALIL_APPKEY = os.environ.get("TOSHOKAN_CALIL_APPKEY", "")
