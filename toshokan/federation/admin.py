@@ -18,7 +18,7 @@ from . import selectors
 from .models import CheckConfig, LibraryBranch, LibrarySystem
 
 
-class LibraryBranchInline(admin.StackedInline):
+class LibraryBranchInline(admin.StackedInline[LibraryBranch, LibrarySystem]):
     model = LibraryBranch
     extra = 0
     fields = (
@@ -49,7 +49,7 @@ class SourceFilter(admin.SimpleListFilter):
 
 
 @admin.register(LibrarySystem)
-class LibrarySystemAdmin(admin.ModelAdmin):
+class LibrarySystemAdmin(admin.ModelAdmin[LibrarySystem]):
     list_display = ("systemid", "name", "pref", "city", "connector", "library_count", "source", "attribution")
     list_filter = ("connector", "pref", SourceFilter)
     search_fields = (
@@ -71,7 +71,8 @@ class LibrarySystemAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LibrarySystem]:
-        return super().get_queryset(request).annotate(library_count=Count("branches", distinct=True))
+        queryset: QuerySet[LibrarySystem] = super().get_queryset(request)
+        return queryset.annotate(library_count=Count("branches", distinct=True))
 
     @admin.display(description="libraries", ordering="library_count")
     def library_count(self, obj: Any) -> int:
@@ -97,7 +98,7 @@ class LibrarySystemAdmin(admin.ModelAdmin):
 
 
 @admin.register(LibraryBranch)
-class LibraryBranchAdmin(admin.ModelAdmin):
+class LibraryBranchAdmin(admin.ModelAdmin[LibraryBranch]):
     """Every library across systems, for finding one by name, ISIL or place."""
 
     list_display = ("formal", "libkey", "system", "pref", "city_shown", "category", "isil", "attribution")
@@ -127,7 +128,7 @@ class LibraryBranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckConfig)
-class CheckConfigAdmin(admin.ModelAdmin):
+class CheckConfigAdmin(admin.ModelAdmin[CheckConfig]):
     list_display = ("deadline_s", "source", "updated_at")
     readonly_fields = ("source", "updated_at")
 

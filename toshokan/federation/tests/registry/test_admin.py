@@ -111,7 +111,8 @@ def test_a_system_added_in_the_admin_is_marked_as_staffs_and_joins_the_registry(
     assert response.status_code == 302, response.content.decode()[:3000]
     system = LibrarySystem.objects.get(systemid="Kyoto_Kyoto")
     assert system.source == "admin" and system.branches.get().source == "admin"
-    assert selectors.registry().system("Kyoto_Kyoto").branches[0].geocode == (135.7442, 34.9893)
+    kyoto = selectors.registry().system("Kyoto_Kyoto")
+    assert kyoto is not None and kyoto.branches[0].geocode == (135.7442, 34.9893)
 
 
 @pytest.mark.parametrize(
