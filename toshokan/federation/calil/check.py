@@ -8,19 +8,24 @@ calls) and each system's `status` moves from Running to OK, Cache or Error. Per 
 
 The first call waits up to `FIRST_WAIT_S` before answering, so cached answers and this toshokan's
 own branches come back in one round trip. An unknown or expired session answers 404 with the same
-shape (no books, `continue` 0, so a polling client stops) and a message saying why.
+shape (no books, `continue` 0, so a polling client stops) and an `error` saying why. A refused
+request (no isbn or systemid, a malformed ISBN, over a limit, a bad `format`) is a 400 — 403 for an
+appkey not in settings.TOSHOKAN_CALIL_APPKEYS when that lists any — with the reason in the format
+asked for, as `/calil/library` answers.
 """
 
 from __future__ import annotations
 
 import time
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
+from lxml import etree
 
-from .. import checks
+from .. import checks, selectors
 from ..checks import CheckState
 from . import respond
 
@@ -76,6 +81,26 @@ def xml_body(state: CheckState, *, book_url: str = "") -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _plain_json_for_blank_callback(request: HttpRequest) -> None:
+    # Calil gives plain JSON for a blank callback as for `no` (some clients send callback=" ").
+    if "callback" in request.GET and not request.GET["callback"].strip():
+        request.GET = request.GET.copy()
+        request.GET["callback"] = "no"
+
+
+def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """A refused request, in the format asked for: JSON(P) `{"error": …}` or XML `<Error>…</Error>`."""
+    if respond.wants_xml(request):
+        root = etree.Element("Error")
+        root.text = message
+        response = respond.xml(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    else:
+        response = respond.json_or_jsonp(request, {"error": message})
+    if response.status_code == 200:
+        response.status_code = status
+    return response
+
+
 def _answer(request: HttpRequest, state: CheckState, *, status: int = 200, error: str = "") -> HttpResponse:
     if respond.wants_xml(request):
         book_url = request.build_absolute_uri(reverse("federation:where")) + "?isbn={isbn}"
@@ -94,6 +119,14 @@ def _answer(request: HttpRequest, state: CheckState, *, status: int = 200, error
 
 @require_GET
 def check(request: HttpRequest) -> HttpResponse:
+    _plain_json_for_blank_callback(request)
+    keys = getattr(settings, "TOSHOKAN_CALIL_APPKEYS", ()) or ()
+    if keys and request.GET.get("appkey", "") not in keys:
+        return _error(request, "appkey is missing or not known: ask this library for one", 403)
+    fmt = request.GET.get("format", "json").strip().lower() or "json"
+    if fmt not in ("json", "xml"):
+        return _error(request, f"format must be json or xml, not {fmt!r}", 400)
+
     session = request.GET.get("session", "").strip()
     if session:
         state = checks.poll(session)
@@ -105,16 +138,14 @@ def check(request: HttpRequest) -> HttpResponse:
     isbns = checks.split_list(request.GET.get("isbn", ""))
     systemids = checks.split_list(request.GET.get("systemid", ""))
     try:
-        from .. import selectors  # the registry, read from the database
-
         session = checks.start(isbns, systemids, registry=selectors.registry())
     except checks.CheckRefused as refused:
-        return HttpResponseBadRequest(str(refused), content_type="text/plain; charset=utf-8")
+        return _error(request, str(refused), 400)
     waited_until = time.monotonic() + FIRST_WAIT_S
     state = checks.poll(session)
     while state is not None and state.running and time.monotonic() < waited_until:
         time.sleep(_POLL_S)
         state = checks.poll(session)
-    if state is None:  # the cache lost it within half a second: nothing sensible to poll
-        return HttpResponse("the check's session could not be stored", status=503)
+    if state is None:  # the cache lost it at once: nothing a client could poll
+        return _error(request, "the check's session could not be stored; try again", 503)
     return _answer(request, state)

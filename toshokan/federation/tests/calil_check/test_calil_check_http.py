@@ -205,11 +205,39 @@ def test_an_unknown_session_is_a_404_that_stops_polling_and_says_why(libraries, 
         ({"systemid": "Tokyo_Demo"}, "isbn is required"),
         ({"isbn": KOKORO}, "systemid is required"),
         ({"isbn": "978400310111X", "systemid": "Tokyo_Demo"}, "is not an ISBN"),
+        ({"isbn": KOKORO, "systemid": "Tokyo_Demo", "format": "csv"}, "format must be json or xml"),
     ],
 )
-def test_a_check_without_isbn_or_systemid_or_with_a_bad_isbn_is_a_400_with_the_reason(
+def test_a_refused_check_is_a_400_with_the_reason_in_the_format_asked_for(
     libraries, live_server, params, message
 ):
-    r = requests.get(f"{live_server.url}/calil/check", params=params, timeout=10)
+    r = requests.get(f"{live_server.url}/calil/check", params={**params, "callback": "no"}, timeout=10)
     assert r.status_code == 400
-    assert message in r.text
+    assert message in r.json()["error"]
+    if "format" not in params:
+        r = requests.get(f"{live_server.url}/calil/check", params={**params, "format": "xml"}, timeout=10)
+        assert r.status_code == 400
+        root = etree.fromstring(r.content)
+        assert root.tag == "Error" and message in root.text
+
+
+def test_too_many_isbns_are_refused_before_any_library_is_asked(libraries, live_server):
+    isbns = ",".join(f"97840031011{i:02d}" for i in range(51))
+    r = requests.get(
+        f"{live_server.url}/calil/check",
+        params={"isbn": isbns, "systemid": "Remote_Fast", "callback": "no"},
+        timeout=10,
+    )
+    assert r.status_code == 400 and "too many ISBNs" in r.json()["error"]
+    assert libraries["Remote_Fast"].requests == []
+
+
+def test_when_appkeys_are_configured_only_those_may_check(libraries, live_server, settings):
+    settings.TOSHOKAN_CALIL_APPKEYS = ["library-page-key"]
+    params = {"isbn": KOKORO, "systemid": "Tokyo_Demo", "callback": "no"}
+    r = requests.get(f"{live_server.url}/calil/check", params={**params, "appkey": "guess"}, timeout=10)
+    assert r.status_code == 403 and "appkey" in r.json()["error"]
+    r = requests.get(
+        f"{live_server.url}/calil/check", params={**params, "appkey": "library-page-key"}, timeout=10
+    )
+    assert r.status_code == 200 and r.json()["books"][KOKORO]["Tokyo_Demo"]["status"] == "OK"
