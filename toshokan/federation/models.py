@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from toshokan.catalog import selectors as catalog_selectors
+
 from .domain import registry_file as rf
 from .domain.registry import Category, CheckSettings, Connector
 
@@ -168,6 +170,8 @@ class LibraryBranch(models.Model):
             local = self.system.connector == Connector.LOCAL
             if local and not self.branch:
                 errors["branch"] = "the local connector needs the toshokan branch code it stands for"
+            elif local and not catalog_selectors.branches().filter(code=self.branch).exists():
+                errors["branch"] = f"{self.branch!r} is not a toshokan branch code"
             elif not local and self.branch:
                 errors["branch"] = "only the local connector names a toshokan branch"
         if errors:

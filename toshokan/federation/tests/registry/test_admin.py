@@ -146,3 +146,12 @@ def test_a_library_with_half_a_geocode_is_refused(registrar, registry_loaded):
     branch = LibraryBranch(system=suita, libkey="北", formal="北", longitude=135.5)
     with pytest.raises(Exception, match="give both longitude and latitude"):
         branch.full_clean()
+
+
+def test_a_local_library_must_stand_for_an_existing_toshokan_branch(registry_loaded):
+    demo = LibrarySystem.objects.get(systemid="Tokyo_Demo")
+    with pytest.raises(Exception, match="'kita' is not a toshokan branch code"):
+        LibraryBranch(system=demo, libkey="北", formal="デモ市立北分館", branch="kita").full_clean()
+    with pytest.raises(Exception, match="needs the toshokan branch code"):
+        LibraryBranch(system=demo, libkey="北", formal="デモ市立北分館").full_clean()
+    LibraryBranch(system=demo, libkey="北", formal="デモ市立北分館", branch="central").full_clean()
