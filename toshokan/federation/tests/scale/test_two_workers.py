@@ -8,14 +8,17 @@ toshokan's own branches and six other toshokans on loopback, each a second slow)
 answers into Redis as they arrive, where `/calil/check` polling finds them.
 
 Redis: 127.0.0.1:6379, database 7 (TOSHOKAN_TEST_REDIS_URL to choose another). Only the keys of
-federation's check sessions and answer cache are removed, before and after. Skipped, saying why,
-when Redis is not reachable.
+federation's check sessions and answer cache are removed, before and after. When no Redis answers
+there, the test starts a redis-server of its own on a free port (Debian's redis-server, in the
+test packages); it is skipped, saying why, only when neither is available.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,15 +54,58 @@ def _forget_our_keys(client) -> None:
 
 
 @pytest.fixture
-def redis_db():
+def redis_url(tmp_path):
+    """Redis at REDIS_URL; when nothing answers there, a redis-server of the test's own, if installed."""
     redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
-        client.ping()
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        yield REDIS_URL
+        return
     except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}): start redis-server to run this test")
+        unreachable = f"Redis is not reachable at {REDIS_URL} ({error})"
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip(f"{unreachable} and redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(50):
+            try:
+                redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_db(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
     _forget_our_keys(client)
-    yield client
+    yield redis_url
     _forget_our_keys(client)
 
 
@@ -79,7 +125,7 @@ def tasks_deployment(settings, redis_db):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.CACHES = {
         **django_settings.CACHES,
-        "federation": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "federation": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_db},
     }
     settings.TOSHOKAN_FEDERATION = {
         **django_settings.TOSHOKAN_FEDERATION,
@@ -96,7 +142,7 @@ def workers(tasks_deployment, tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": _database_url(),
         "DATABASE_POOL_SIZE": "0",
-        "TOSHOKAN_REDIS_URL": REDIS_URL,
+        "TOSHOKAN_REDIS_URL": tasks_deployment,
         "TOSHOKAN_VAR_DIR": str(tmp_path / "var"),
         "PYTHONUNBUFFERED": "1",
     }
