@@ -215,9 +215,10 @@ TOSHOKAN_MAP_TILES = {
 # toshokan's own Calil appkey, for systems registered with connector = "calil" (empty: they answer Error).
 TOSHOKAN_CALIL_APPKEY = os.environ.get("TOSHOKAN_CALIL_APPKEY", "")
 # The library registry file (docs/libraries.md): unset, `load_libraries` and the demo load the shipped one.
-TOSHOKAN_LIBRARIES = os.environ.get("TOSHOKAN_LIBRARIES", "") or str(BASE_DIR / "data" / "libraries" / "demo.toml")
+TOSHOKAN_LIBRARIES = os.environ.get("TOSHOKAN_LIBRARIES") or str(BASE_DIR / "data/libraries/demo.toml")
 # Appkeys that /calil/library and /calil/check accept, comma-separated; empty: any appkey (or none).
-TOSHOKAN_CALIL_APPKEYS = [k.strip() for k in os.environ.get("TOSHOKAN_CALIL_APPKEYS", "").split(",") if k.strip()]
+_APPKEYS = os.environ.get("TOSHOKAN_CALIL_APPKEYS", "")
+TOSHOKAN_CALIL_APPKEYS = [k.strip() for k in _APPKEYS.split(",") if k.strip()]
 # This site's public base URL (https://library.example.jp), for links other sites show: `reserveurl`.
 TOSHOKAN_PUBLIC_URL = os.environ.get("TOSHOKAN_PUBLIC_URL", "")
 
