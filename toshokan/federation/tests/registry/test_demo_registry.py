@@ -132,3 +132,28 @@ def test_the_demo_step_loads_the_registry_once_its_branches_exist(demo_branches)
     assert len(demo.demo_fingerprint()) == 16
     demo.load(messages.append)
     assert "0 added, 0 updated" in messages[1] and "0 removed" in messages[1]
+
+
+@pytest.mark.django_db
+def test_load_demo_runs_the_registry_step_once_until_the_file_changes(demo_branches, settings, tmp_path):
+    settings.TOSHOKAN_DEMO_STEPS = ["toshokan.federation.demo"]
+    first = StringIO()
+    call_command("load_demo", stdout=first)
+    assert "demo federation: done" in first.getvalue()
+    assert LibrarySystem.objects.filter(systemid="Osaka_Osaka").exists()
+
+    second = StringIO()
+    call_command("load_demo", stdout=second)
+    assert "demo federation: already loaded" in second.getvalue()
+
+    changed = tmp_path / "demo.toml"
+    changed.write_text(
+        DEMO_FILE.read_text(encoding="utf-8").replace('name = "大阪府大阪市"', 'name = "大阪市"')
+    )
+    settings.TOSHOKAN_LIBRARIES = str(changed)
+    third = StringIO()
+    call_command("load_demo", stdout=third)
+    assert "demo federation: done" in third.getvalue()
+    assert LibrarySystem.objects.get(systemid="Osaka_Osaka").name == "大阪市"
+    # Loaded from another path, the demo's systems now belong to that file; none were lost.
+    assert LibrarySystem.objects.count() == len(load_registry_file(DEMO_FILE).systems)
