@@ -356,6 +356,7 @@ def build(source: Path) -> list[System]:
         rest = re.sub(r"^[\s・]+", "", m[2])
         if not re.search(r"図書|ライブラリ|文庫|室", rest):
             continue
+        rest = re.sub(r"^図書館(?=.+分館$)", "", rest)  # 松戸市立図書館明分館 → 明分館
         system.branches.append(
             Branch(
                 libkey=unique_key(system, rest),
