@@ -274,7 +274,7 @@ class CheckFn(Protocol):
 def _engine_check() -> CheckFn:
     from . import engine
 
-    return engine.check  # type: ignore[return-value]
+    return engine.check
 
 
 def _answer_cache() -> Any:

@@ -129,7 +129,6 @@ def where(request: HttpRequest) -> HttpResponse:
             "address": lib.address,
             "url": lib.url,
             "distance": f"{lib.distance_km:.1f}" if lib.distance_km is not None else "",
-            "geocode": lib.geocode,
             "local": lib.connector == Connector.LOCAL,
         }
         for lib in libraries
@@ -144,15 +143,15 @@ def where(request: HttpRequest) -> HttpResponse:
         "tiles": {"url": str(tiles.get("URL", "")), "attribution": str(tiles.get("ATTRIBUTION", ""))},
         "libraries": [
             {
-                "id": r["id"],
-                "systemid": r["systemid"],
-                "libkey": r["libkey"],
-                "name": r["name"],
-                "local": r["local"],
-                "lon": r["geocode"][0] if r["geocode"] else None,
-                "lat": r["geocode"][1] if r["geocode"] else None,
+                "id": f"lib-{lib.libid}",
+                "systemid": lib.systemid,
+                "libkey": lib.libkey,
+                "name": lib.formal,
+                "local": lib.connector == Connector.LOCAL,
+                "lon": lib.geocode[0] if lib.geocode else None,
+                "lat": lib.geocode[1] if lib.geocode else None,
             }
-            for r in rows
+            for lib in libraries
         ],
         "labels": {
             "running": _("確認中…"),
@@ -193,6 +192,5 @@ def where(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "client": client,
             "attributions": attributions,
-            "map_tiles": bool(client["tiles"]["url"]),  # type: ignore[index]
         },
     )

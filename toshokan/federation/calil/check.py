@@ -21,7 +21,6 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 from lxml import etree
 
@@ -54,38 +53,28 @@ def payload(state: CheckState) -> dict[str, object]:
 
 def xml_body(state: CheckState, *, book_url: str = "") -> bytes:
     """Calil's XML shape: <result><session/><continue/><books><book isbn calilurl><system systemid>…"""
-    from io import StringIO
-
-    out = StringIO()
-    xml = SimplerXMLGenerator(out, "utf-8")
-    xml.startDocument()
-    xml.startElement("result", {})
-    xml.addQuickElement("session", state.session)
-    xml.addQuickElement("continue", "1" if state.running else "0")
-    xml.startElement("books", {})
+    root = etree.Element("result")
+    etree.SubElement(root, "session").text = state.session
+    etree.SubElement(root, "continue").text = "1" if state.running else "0"
+    books = etree.SubElement(root, "books")
     for isbn, systems in state.books.items():
-        xml.startElement("book", {"isbn": isbn, "calilurl": book_url.replace("{isbn}", isbn)})
+        book = etree.SubElement(books, "book", isbn=isbn, calilurl=book_url.replace("{isbn}", isbn))
         for systemid, answer in systems.items():
-            xml.startElement("system", {"systemid": systemid})
-            xml.addQuickElement("status", answer.status.value)
-            xml.addQuickElement("reserveurl", answer.reserveurl)
-            xml.startElement("libkeys", {})
+            system = etree.SubElement(book, "system", systemid=systemid)
+            etree.SubElement(system, "status").text = answer.status.value
+            etree.SubElement(system, "reserveurl").text = answer.reserveurl
+            libkeys = etree.SubElement(system, "libkeys")
             for libkey, status in answer.libkeys.items():
-                xml.addQuickElement("libkey", status.value, {"name": libkey})
-            xml.endElement("libkeys")
-            xml.endElement("system")
-        xml.endElement("book")
-    xml.endElement("books")
-    xml.endElement("result")
-    xml.endDocument()
-    return out.getvalue().encode("utf-8")
+                etree.SubElement(libkeys, "libkey", name=libkey).text = status.value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _plain_json_for_blank_callback(request: HttpRequest) -> None:
     # Calil gives plain JSON for a blank callback as for `no` (some clients send callback=" ").
     if "callback" in request.GET and not request.GET["callback"].strip():
-        request.GET = request.GET.copy()
-        request.GET["callback"] = "no"
+        query = request.GET.copy()
+        query["callback"] = "no"
+        request.GET = query  # type: ignore[assignment]
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:

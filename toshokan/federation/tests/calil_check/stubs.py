@@ -170,7 +170,7 @@ def remote_systems(stubs: dict[str, StubToshokan]) -> list[SystemSpec]:
 
 
 # What every system should answer when the check is over, per ISBN: (status, {libkey: status}).
-EXPECTED = {
+EXPECTED: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     KOKORO: {
         "Tokyo_Demo": ("OK", {"中央": "貸出可", "北": "貸出中"}),
         "Tokyo_Kita": ("OK", {"北区中央": "貸出中"}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import Future
 
 import pytest
 
@@ -74,7 +75,7 @@ def run_now(engine):
 
 def test_a_poll_sees_the_fast_system_while_the_slow_one_is_still_running():
     engine = scripted({"Fast": 0.0, "Slow": 1.5, "Dead": None}, {"本館": BranchStatus.AVAILABLE})
-    started: list[asyncio.Future] = []
+    started: list[Future[int]] = []
 
     def runner(session, chunks, isbns, deadline_at):
         loop = checks._background_loop()

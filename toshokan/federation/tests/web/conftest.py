@@ -17,7 +17,10 @@ TOKYO_STATION = {"latitude": 35.681, "longitude": 139.767}
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:  # noqa: F811 (the fixture imported above)
     context = browser.new_context(
-        locale="ja-JP", viewport=DESKTOP, geolocation=TOKYO_STATION, permissions=["geolocation"]
+        locale="ja-JP",
+        viewport=DESKTOP,  # type: ignore[arg-type]
+        geolocation=TOKYO_STATION,  # type: ignore[arg-type]
+        permissions=["geolocation"],
     )
     context.set_default_timeout(15_000)
     try:
