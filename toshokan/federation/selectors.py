@@ -165,14 +165,18 @@ def libraries(
     distance in kilometres — Calil's "libraries near here". Otherwise in the registry's order.
     `systemid` may list several, comma-separated. `limit` keeps the first that many.
     """
-    branches = list(_branches(pref=pref, city=city, systemid=systemid, near=geocode is not None))
+    qs = _branches(pref=pref, city=city, systemid=systemid, near=geocode is not None)
     distances: dict[int, float] = {}
     if geocode is not None:
-        for b in branches:
-            distances[b.pk] = haversine_km(geocode, (b.longitude, b.latitude))  # type: ignore[arg-type]
-        branches.sort(key=lambda b: (distances[b.pk], b.pk))
-    if limit is not None:
-        branches = branches[: max(0, limit)]
+        # Distances from the coordinates alone; whole rows only for the nearest `limit`.
+        for pk, lon, lat in qs.values_list("pk", "longitude", "latitude"):
+            if lon is not None and lat is not None:
+                distances[pk] = haversine_km(geocode, (lon, lat))
+        nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
+        rows = {b.pk: b for b in (qs.filter(pk__in=nearest) if len(nearest) <= 500 else qs)}
+        branches = [rows[pk] for pk in nearest if pk in rows]
+    else:
+        branches = list(qs[:limit] if limit is not None else qs)
     primary = _primary_ids({b.system_id for b in branches})
     return [
         Library(
