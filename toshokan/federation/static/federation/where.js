@@ -47,6 +47,12 @@
     }
     var markers = {};
     var bounds = [];
+    if (data.origin) {
+      // A ring under the libraries' markers: a library right at the chosen place stays visible.
+      L.circleMarker([data.origin[1], data.origin[0]], {radius: 13, color: "#c24e00", weight: 3, fill: false})
+        .bindTooltip(data.labels.here).addTo(map);
+      bounds.push([data.origin[1], data.origin[0]]);
+    }
     placed.forEach(function (lib) {
       var m = L.circleMarker([lib.lat, lib.lon], {radius: 8, weight: 2, color: "#1d3557", fillColor: "#8a9099", fillOpacity: 0.9});
       m.bindTooltip(lib.name);
@@ -58,11 +64,6 @@
       markers[lib.id] = m;
       bounds.push([lib.lat, lib.lon]);
     });
-    if (data.origin) {
-      L.circleMarker([data.origin[1], data.origin[0]], {radius: 6, color: "#c24e00", fillColor: "#c24e00", fillOpacity: 1})
-        .bindTooltip(data.labels.here).addTo(map);
-      bounds.push([data.origin[1], data.origin[0]]);
-    }
     map.fitBounds(bounds, {padding: [24, 24], maxZoom: 15});
     return markers;
   }
