@@ -270,3 +270,27 @@ def test_check_sync_hands_answers_to_the_calling_thread(stubs):
 def test_a_deadline_that_is_not_positive_is_refused():
     with pytest.raises(ValueError, match="deadline_s must be positive"):
         run([NEKO], [], deadline_s=0)
+
+
+def test_the_slowest_systems_last_time_start_first_in_turn_with_the_quickest_and_unknown_count_as_slowest(
+    stubs,
+):
+    latencies = engine.Latencies()
+    specs = [
+        SystemSpec(systemid=n, name=n, connector=Connector.TOSHOKAN, endpoint=f"http://{n}.example")
+        for n in "abcde"
+    ]
+    latencies.took(specs[0], 0.2)
+    latencies.took(specs[1], 1.5)
+    latencies.took(specs[2], 0.2)
+    latencies.took(specs[2], 1.2)  # slower lately: 0.2 + 0.3 × (1.2 − 0.2) = 0.5
+    latencies.took(specs[4], 0.1)
+    # by speed: d (never seen), b 1.5, c 0.5, a 0.2, e 0.1 — then slowest and quickest in turns
+    assert [s.systemid for s in latencies.start_order(specs)] == ["d", "e", "b", "a", "c"]
+
+    slow = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}, delay_s=0.4))
+    fast = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}))
+    order = [system("Fast", fast), system("Slow", slow)]
+    seen = engine.Latencies()
+    run([NEKO], order, latencies=seen)
+    assert [x.systemid for x in seen.start_order(order)] == ["Slow", "Fast"]
