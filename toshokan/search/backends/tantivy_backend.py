@@ -24,11 +24,11 @@ from typing import Any
 import tantivy
 
 from ..domain.documents import SearchDocument
-from ..domain.ngrams import END, START, bigrams, value_tokens
+from ..domain.ngrams import Phrase, phrase, start_phrase, value_tokens
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
 from .base import EngineResult, Hit
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _index_version() -> str:
@@ -253,9 +253,9 @@ class TantivyBackend:
         return int(self._fresh().searcher().num_docs)
 
     # -- reads -----------------------------------------------------------------------------------
-    def _phrase(self, field: str, tokens: list[str]) -> tantivy.Query:
+    def _phrase(self, field: str, tokens: Phrase) -> tantivy.Query:
         if len(tokens) == 1:
-            return tantivy.Query.term_query(self._schema, field, tokens[0])
+            return tantivy.Query.term_query(self._schema, field, tokens[0][1])
         words: list[str | tuple[int, str]] = list(tokens)
         return tantivy.Query.phrase_query(self._schema, field, words)
 
@@ -265,6 +265,10 @@ class TantivyBackend:
     def _whole(self, field: str, key: str) -> tantivy.Query:
         """Records with a value in `field` that is exactly `key`."""
         return tantivy.Query.term_query(self._schema, f"{field}_whole", key)
+
+    def _starts(self, field: str, key: str) -> tantivy.Query:
+        """Records with a value in `field` that starts with `key` (two characters or more)."""
+        return self._phrase(field, start_phrase(key))
 
     def _weight(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.const_score_query(query, weight)
@@ -276,10 +280,10 @@ class TantivyBackend:
             if len(term.key) == 1:
                 for name in UNIGRAM_FIELDS:
                     contains, whole = TEXT_FIELDS[name]
-                    clauses.append(self._weight(self._phrase(f"{name}_u", [term.key]), contains))
+                    clauses.append(self._weight(self._phrase(f"{name}_u", [(0, term.key)]), contains))
                     clauses.append(self._weight(self._whole(name, term.key), whole))
             else:
-                grams = bigrams(term.key)
+                grams = phrase(term.key)
                 for name in SURFACE_FIELDS:
                     contains, whole = TEXT_FIELDS[name]
                     clauses.append(self._weight(self._phrase(name, grams), contains))
@@ -287,7 +291,7 @@ class TantivyBackend:
                     clauses.append(self._weight(self._whole(name, term.key), whole))
                 clauses.append(self._boost(self._phrase("title", grams), TIE_BREAK))
         if term.romaji and len(term.romaji) >= 2:
-            grams = bigrams(term.romaji)
+            grams = phrase(term.romaji)
             for name in ROMAJI_FIELDS:
                 contains, whole = TEXT_FIELDS[name]
                 clauses.append(self._weight(self._phrase(name, grams), contains))
@@ -308,28 +312,29 @@ class TantivyBackend:
             )
         if term.marked:
             # The term's brackets or marks stand in the title exactly as typed.
-            ranking.append(self._weight(self._phrase("title_marked", bigrams(term.marked)), MARKED_WEIGHT))
+            ranking.append(self._weight(self._phrase("title_marked", phrase(term.marked)), MARKED_WEIGHT))
         matching = tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
         return tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, matching), *((tantivy.Occur.Should, r) for r in ranking)]
         )
 
     def _bonus(self, query: ParsedQuery) -> list[tantivy.Query]:
-        """Whole-query bonuses: the query is a record's whole title, reading or romaji, or starts it."""
+        """Whole-query bonuses: the query is a record's whole title, reading or romaji, or starts it.
+
+        "Is" is a term of the whole values (`*_whole`); "starts with" the phrase of the key's start
+        token and bigrams (toshokan.search.domain.ngrams).
+        """
         bonus: list[tantivy.Query] = []
         if len(query.terms) > 1 and len(query.whole_key) >= 2:
-            grams = bigrams(query.whole_key)
             for name, weight in (("title", 6.0), ("reading", 4.0)):
-                bonus.append(self._weight(self._phrase(name, [START, *grams, END]), weight))
-                bonus.append(self._weight(self._phrase(name, [START, *grams]), weight / 2))
+                bonus.append(self._weight(self._whole(name, query.whole_key), weight))
+                bonus.append(self._weight(self._starts(name, query.whole_key), weight / 2))
         if query.whole_romaji and len(query.whole_romaji) >= 2:
-            grams = bigrams(query.whole_romaji)
-            bonus.append(self._weight(self._phrase("romaji", [START, *grams, END]), 4.0))
-            bonus.append(self._weight(self._phrase("romaji", [START, *grams]), 2.0))
+            bonus.append(self._weight(self._whole("romaji", query.whole_romaji), 4.0))
+            bonus.append(self._weight(self._starts("romaji", query.whole_romaji), 2.0))
         if len(query.terms) == 1 and len(query.whole_key) >= 2:
-            grams = bigrams(query.whole_key)
-            bonus.append(self._weight(self._phrase("title", [START, *grams]), 2.0))
-            bonus.append(self._weight(self._phrase("reading", [START, *grams]), 1.5))
+            bonus.append(self._weight(self._starts("title", query.whole_key), 2.0))
+            bonus.append(self._weight(self._starts("reading", query.whole_key), 1.5))
         return bonus
 
     def _filters(self, request: SearchRequest) -> list[tantivy.Query]:
