@@ -38,8 +38,8 @@ DESK = [
     "catalog.view_holding",
     "catalog.view_branch",
 ]
-# A manager (館長・係長): the desk, plus rules, calendars, settings, branches, service points, blocks
-# and the audit of staff views.
+# A manager (館長・係長): the desk, plus rules, calendars, settings, branches, service points, blocks,
+# the registry of libraries for live availability, and the audit of staff views.
 MANAGER = [
     *DESK,
     *(
@@ -52,6 +52,9 @@ MANAGER = [
             "circulation.servicepoint",
             "catalog.branch",
             "patrons.patronblock",
+            "federation.librarysystem",
+            "federation.librarybranch",
+            "federation.checkconfig",
         )
         for action in ("add", "change", "delete", "view")
     ),
