@@ -178,6 +178,11 @@ def render(result: dict[str, Any]) -> str:
     circ = result.get("circulation")
     if circ:
         parts += ["", circulation_table(circ)]
+    fed = result.get("federation")
+    if fed:
+        from .federation import render as federation_render
+
+        parts += ["", federation_render(fed)]
     t = result.get("targets")
     if t:
         parts += ["", "Targets (measured in this run):"]

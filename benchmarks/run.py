@@ -1,9 +1,10 @@
 """`python -m benchmarks` (`make bench`): one run, every engine on the same records and queries.
 
     python -m benchmarks [--records N] [--queries N] [--seed S]
-                         [--only search,http,import,relevance,circulation]
+                         [--only search,http,import,relevance,circulation,federation]
                          [--skip groonga,tantivy-ngram,sqlite-fts5,pg] [--quick]
                          [--circ-ops N] [--circ-clients 1,2,4] [--circ-databases sqlite,postgresql]
+                         [--fed-systems N] [--fed-repeats N]
 
 Steps, in order (each can be selected with --only):
 
@@ -16,6 +17,8 @@ relevance  the dev query set (data/eval/search_dev.jsonl) on the Aozora catalogu
 circulation checkouts and returns per second with p50/p95/p99: a bare lock-insert-update
            transaction, the circulation services and POST /api/v1/loans, on SQLite and PostgreSQL,
            with 1, 2 and 4 clients (benchmarks/circulation.py).
+federation live availability: 10 ISBNs across 1,000 simulated library systems on loopback
+           (benchmarks/federation.py).
 
 Progress goes to stderr; the table to stdout; the JSON to benchmarks/results/<time>.json and
 benchmarks/results/latest.json. Nothing is asserted: targets are reported as met or missed.
@@ -43,7 +46,7 @@ from .circulation import MODES as CIRCULATION_MODES
 from .corpus import GENERATOR_VERSION, Corpus, generate
 from .keys import KeyTable
 
-STEPS = ("search", "http", "import", "relevance", "circulation")
+STEPS = ("search", "http", "import", "relevance", "circulation", "federation")
 BASELINES = ("groonga", "groonga-split", "tantivy-ngram", "sqlite-fts5", "pg-trgm")
 ALIASES = {"pg": "pg-trgm", "postgres": "pg-trgm", "fts5": "sqlite-fts5", "sqlite": "sqlite-fts5",
            "ngram": "tantivy-ngram", "tantivy": "tantivy-ngram"}  # fmt: skip
@@ -80,6 +83,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=",".join(CIRCULATION_MODES),
         help=f"circulation paths, from {','.join(CIRCULATION_MODES)}",
     )
+    p.add_argument(
+        "--fed-systems", type=int, help="simulated library systems (default 1,000; 200 with --quick)"
+    )
+    p.add_argument("--fed-repeats", type=int, default=3, help="checks measured per federation mode")
     p.add_argument("--results", type=Path, default=paths.RESULTS_DIR)
     args = p.parse_args(argv)
     args.circ_ops = args.circ_ops or (200 if args.quick else 1000)
@@ -90,6 +97,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--circ-databases: choose from sqlite, postgresql")
     if set(args.circ_modes) - set(CIRCULATION_MODES):
         p.error(f"--circ-modes: choose from {', '.join(CIRCULATION_MODES)}")
+    args.fed_systems = args.fed_systems or (200 if args.quick else 1000)
     args.records = args.records or (20_000 if args.quick else 1_000_000)
     args.queries = args.queries or (200 if args.quick else 1000)
     args.import_records = args.import_records or (300 if args.quick else 20_000)
@@ -471,6 +479,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         from .circulation import targets as circulation_targets
 
         out += circulation_targets(result["circulation"])
+    if result.get("federation", {}).get("modes"):
+        from .federation import targets as federation_targets
+
+        out += federation_targets(result["federation"])
     return out
 
 
@@ -528,6 +540,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         except Exception as exc:
             result["circulation"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
             log(f"circulation: failed: {exc}")
+    if "federation" in args.only:
+        from . import federation
+
+        try:
+            result["federation"] = federation.run(systems=args.fed_systems, repeats=args.fed_repeats, log=log)
+        except Exception as exc:
+            result["federation"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
+            log(f"federation: failed: {exc}")
     for scratch in ("_table", "_truth", "_kinds"):
         result.pop(scratch, None)
     result["targets"] = targets(result)
