@@ -69,13 +69,14 @@ class Limits:
         from django.conf import settings
 
         conf = getattr(settings, "TOSHOKAN_FEDERATION", {})
+        default = cls()
         return cls(
-            per_host=int(conf.get("PER_HOST", cls.per_host)),
-            connections=int(conf.get("CONNECTIONS", cls.connections)),
-            max_response_bytes=int(conf.get("MAX_RESPONSE_BYTES", cls.max_response_bytes)),
-            retries=int(conf.get("RETRIES", cls.retries)),
-            breaker_failures=int(conf.get("BREAKER_FAILURES", cls.breaker_failures)),
-            breaker_cooldown_s=float(conf.get("BREAKER_COOLDOWN_S", cls.breaker_cooldown_s)),
+            per_host=int(conf.get("PER_HOST", default.per_host)),
+            connections=int(conf.get("CONNECTIONS", default.connections)),
+            max_response_bytes=int(conf.get("MAX_RESPONSE_BYTES", default.max_response_bytes)),
+            retries=int(conf.get("RETRIES", default.retries)),
+            breaker_failures=int(conf.get("BREAKER_FAILURES", default.breaker_failures)),
+            breaker_cooldown_s=float(conf.get("BREAKER_COOLDOWN_S", default.breaker_cooldown_s)),
         )
 
 
@@ -218,7 +219,8 @@ class _SystemHttp:
         return self.run.deadline - self.run.loop.time()
 
     async def run_db(self, fn: Callable[[], T]) -> T:
-        return await self.run.run_db(fn)
+        result: T = await self.run.run_db(fn)
+        return result
 
     async def get(self, url: str, *, params: Params | None = None) -> Response:
         target = origin(url)

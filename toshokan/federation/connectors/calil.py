@@ -65,11 +65,11 @@ class CalilConnector:
             return SystemAnswer(SystemStatus.ERROR, error="upstream Calil did not finish in time")
         if status not in ("OK", "Cache"):
             return SystemAnswer(SystemStatus.ERROR, error=f"upstream Calil: {status}")
-        libkeys = entry.get("libkey") if isinstance(entry.get("libkey"), dict) else {}
+        libkeys: dict[Any, Any] = entry["libkey"] if isinstance(entry.get("libkey"), dict) else {}
         statuses = {
             str(k): _STATUSES.get(v, BranchStatus.HELD)
             for k, v in libkeys.items()
             if isinstance(v, str) and v != BranchStatus.NOT_HELD.value
         }
-        remote = entry.get("reserveurl") if isinstance(entry.get("reserveurl"), str) else ""
+        remote: str = entry["reserveurl"] if isinstance(entry.get("reserveurl"), str) else ""
         return ok(statuses, reserve_url(spec, isbn, remote))

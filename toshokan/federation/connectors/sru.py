@@ -22,6 +22,7 @@ from typing import Any
 
 from lxml import etree
 from pymarc import Field, Indicators, Record, Subfield
+from pymarc.leader import Leader
 
 from toshokan.catalog.domain.identifiers import isbn10
 
@@ -64,7 +65,7 @@ def parse(body: bytes) -> tuple[int, list[Record]]:
     if _local(root.tag) != "searchRetrieveResponse":
         raise FetchError(f"not an SRU searchRetrieveResponse: <{_local(root.tag)}>")
     for diagnostic in root.iter("{*}diagnostic"):
-        message = " ".join(t.strip() for t in diagnostic.itertext() if t.strip())
+        message = " ".join(str(t).strip() for t in diagnostic.itertext() if str(t).strip())
         raise FetchError(f"SRU diagnostic: {message}")
     count_el = next(root.iterchildren("{*}numberOfRecords"), None)
     try:
@@ -91,16 +92,19 @@ def to_pymarc(element: Any) -> Record:
     for child in element:
         name = _local(child.tag)
         if name == "leader":
-            record.leader = child.text or ""
+            if (
+                len(child.text or "") == 24
+            ):  # MARC 21 leaders are 24 characters; a wrong one says nothing of holdings
+                record.leader = Leader(child.text)
         elif name == "controlfield":
-            record.add_field(Field(tag=child.get("tag", "000"), data=child.text or ""))
+            record.add_field(Field(tag=child.get("tag", "000"), data=child.text or ""))  # type: ignore[no-untyped-call]
         elif name == "datafield":
             subfields = [
                 Subfield(code=s.get("code", " "), value=s.text or "")
                 for s in child
                 if _local(s.tag) == "subfield"
             ]
-            record.add_field(
+            record.add_field(  # type: ignore[no-untyped-call]
                 Field(
                     tag=child.get("tag", "999"),
                     indicators=Indicators(child.get("ind1", " "), child.get("ind2", " ")),

@@ -49,6 +49,6 @@ class ToshokanConnector:
                 status = _status(value)
                 if status is not None:  # two remote branches may stand for one of ours: the better wins
                     holdings.merge(libkeys, libkey_for(spec, str(key), locations), status)
-            remote = entry.get("reserveurl") if isinstance(entry.get("reserveurl"), str) else ""
+            remote: str = entry["reserveurl"] if isinstance(entry.get("reserveurl"), str) else ""
             out[isbn] = ok(libkeys, reserve_url(spec, isbn, remote or ""))
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pymarc import Field, Record, Subfield
+from pymarc import Field, Indicators, Record, Subfield
 
 from toshokan.federation.domain import holdings
 from toshokan.federation.domain.availability import BranchStatus as B
@@ -53,7 +53,7 @@ def _record(*fields: tuple[str, list[tuple[str, str]]]) -> Record:
     record = Record()
     for tag, subfields in fields:
         record.add_field(
-            Field(tag=tag, indicators=[" ", " "], subfields=[Subfield(c, v) for c, v in subfields])
+            Field(tag=tag, indicators=Indicators(" ", " "), subfields=[Subfield(c, v) for c, v in subfields])
         )
     return record
 
