@@ -364,9 +364,19 @@ class _LoopThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="federation-checks", daemon=True)
         self.thread.start()
+        self.lock = threading.Lock()
+        self.running: set[Future[Any]] = set()
 
     def submit(self, coro: Awaitable[Any]) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        with self.lock:
+            self.running.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Future[Any]) -> None:
+        with self.lock:
+            self.running.discard(future)
 
 
 _loop_lock = threading.Lock()
@@ -380,6 +390,25 @@ def _background_loop() -> _LoopThread:
         if _loop is None or _loop.pid != os.getpid() or not _loop.thread.is_alive():
             _loop = _LoopThread()
         return _loop
+
+
+def drain(timeout_s: float) -> bool:
+    """Wait until this process's in-process checks have finished; False if some still run after
+    `timeout_s`. (For a clean shutdown, and for tests that must not leave a check writing into the
+    next test's cache.)"""
+    loop = _loop
+    if loop is None or loop.pid != os.getpid():
+        return True
+    with loop.lock:
+        running = list(loop.running)
+    ends = time.monotonic() + timeout_s
+    for future in running:
+        try:
+            future.result(timeout=max(0.0, ends - time.monotonic()))
+        except Exception:  # finished badly is finished; a timeout means it still runs
+            if not future.done():
+                return False
+    return True
 
 
 def run_in_process(

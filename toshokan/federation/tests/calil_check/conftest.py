@@ -28,4 +28,6 @@ def federation_cache(settings, tmp_path: Path) -> Iterator[Path]:
         },
     }
     yield location
+    # A check still running (a test that failed half-way) would write into the next test's cache.
+    checks.drain(timeout_s=30)
     caches[checks.CACHE_ALIAS].clear()
