@@ -152,10 +152,10 @@ def load_registry(systems: list[SystemSpec], *, deadline_s: float = 8) -> Regist
 
 @contextmanager
 def remote_libraries() -> Iterator[dict[str, StubToshokan]]:
-    """Three other toshokans: one quick, one slow (2.5 s), one answering HTTP 500."""
+    """Three other toshokans: one quick, one slow (4 s), one answering HTTP 500."""
     with (
         StubToshokan({KOKORO: {"駅前": "貸出可"}}) as fast,
-        StubToshokan({SANSHIRO: {"本館": "貸出中"}}, delay_s=2.5) as slow,
+        StubToshokan({SANSHIRO: {"本館": "貸出中"}}, delay_s=4.0) as slow,
         StubToshokan({}, fail=True) as down,
     ):
         yield {"Remote_Fast": fast, "Remote_Slow": slow, "Remote_Down": down}

@@ -74,7 +74,7 @@ def run_now(engine):
 
 
 def test_a_poll_sees_the_fast_system_while_the_slow_one_is_still_running():
-    engine = scripted({"Fast": 0.0, "Slow": 1.5, "Dead": None}, {"本館": BranchStatus.AVAILABLE})
+    engine = scripted({"Fast": 0.0, "Slow": 3.0, "Dead": None}, {"本館": BranchStatus.AVAILABLE})
     started: list[Future[int]] = []
 
     def runner(session, chunks, isbns, deadline_at):

@@ -35,7 +35,7 @@ def libraries():
     local_catalogue()
     with (
         StubToshokan({KOKORO: {"駅前": "貸出可"}}) as fast,
-        StubToshokan({KOKORO: {"本館": "貸出中"}}, delay_s=3.0) as slow,
+        StubToshokan({KOKORO: {"本館": "貸出中"}}, delay_s=5.0) as slow,
         StubToshokan({}, fail=True) as down,
     ):
         systems = [
