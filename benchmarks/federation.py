@@ -14,7 +14,8 @@ Measured, in a fresh client process per mode after one warm-up check (medians of
   fan-out adds at most a fifth to the slowest library's own time), and when the check returned
   (bounded by the deadline and the systems' timeouts);
 - CPU seconds of the checking process per check, its peak RSS during the check (Django and the
-  engine loaded) and how much the check itself added to it (+ MiB).
+  engine loaded) and how much the check raised it above the RSS before it (+ MiB; after the warm-up
+  a check reuses the memory the first one took, so the first check's figure is shown too).
 Modes: `toshokan` is engine.check_sync (as the task workers run it: uvloop's event loop when
 installed) with every limit on (per-host cap, connection cap, size cap, breakers, deadline);
 `toshokan-asyncio` the same engine.check on asyncio's own loop; `baseline` a bare asyncio +
@@ -275,6 +276,7 @@ def run(
                 k: round(first[k], 3) for k in ("first_s", "last_s", "returned_s", "cpu_s")
             }
             entry["first_check"]["ratio_last_to_slowest"] = round(first["last_s"] / slowest, 3)
+            entry["first_check"]["check_rss_mib"] = round(first["peak_rss_mib"] - first["rss_before_mib"], 1)
             out["modes"][mode] = entry
             log(
                 f"federation: {mode}: first {entry['first_s']:.2f} s, last {entry['last_s']:.2f} s "
@@ -336,7 +338,8 @@ def render(result: dict[str, Any]) -> str:
         if f:
             lines.append(
                 f"  {mode:16s} first {f['first_s']:.2f} s, last {f['last_s']:.2f} s "
-                f"(× {f['ratio_last_to_slowest']:.2f}), CPU {f['cpu_s']:.2f} s"
+                f"(× {f['ratio_last_to_slowest']:.2f}), CPU {f['cpu_s']:.2f} s, "
+                f"+{f.get('check_rss_mib', 0):.1f} MiB over the process before it"
             )
     return "\n".join(lines)
 

@@ -120,3 +120,23 @@ def test_entities_in_an_answer_are_never_resolved():
     count, records = parse(body)
     assert count == 1
     assert "root:" not in str(records[0])
+
+
+def test_zebra_registered_through_the_registry_answers_a_check(zebra, db):
+    from toshokan.federation import selectors, services
+    from toshokan.federation.domain.registry import CheckSettings, Registry
+
+    services.sync_registry(Registry(CheckSettings(deadline_s=8), (uva(zebra),)), source="zebra.toml")
+    selectors.forget_registry()
+    registry = selectors.registry()
+    spec = registry.system("Virginia_Zebra")
+    assert spec is not None and spec.connector is Connector.SRU
+    result = engine.check_sync(
+        [PRINCETON_SET, NOT_THERE],
+        [spec],
+        deadline_s=registry.check.deadline_s,
+        limits=Limits(),
+        breakers=Breakers(),
+    )["Virginia_Zebra"]
+    assert result[PRINCETON_SET].libkeys == {"Alderman": BranchStatus.HELD, "Clemons": BranchStatus.HELD}
+    assert result[NOT_THERE] == SystemAnswer(SystemStatus.OK, {})
