@@ -17,8 +17,10 @@ asked for, as `/calil/library` answers.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -28,7 +30,7 @@ from lxml import etree
 from .. import checks, selectors
 from ..checks import CheckState
 from ..domain.availability import SystemStatus
-from ..domain.registry import Connector
+from ..domain.registry import Connector, Registry
 from . import respond
 
 FIRST_WAIT_S = 0.5  # for remote systems and cached answers
@@ -119,8 +121,20 @@ def _answer(request: HttpRequest, state: CheckState, *, status: int = 200, error
     return response
 
 
+# The view is async so that its short wait for the first answers sleeps on the event loop: under
+# ASGI every synchronous view of a process shares one thread, and a sync sleep would hold them all.
+# Cache reads (polls) run on worker threads; the registry and starting a check (which may enqueue
+# tasks) touch the database, so they run on Django's database thread.
+_poll = sync_to_async(checks.poll, thread_sensitive=False)
+
+
+def _registry_and_start(isbns: list[str], systemids: list[str]) -> tuple[Registry, str]:
+    registry = selectors.registry()
+    return registry, checks.start(isbns, systemids, registry=registry)
+
+
 @require_GET
-def check(request: HttpRequest) -> HttpResponse:
+async def check(request: HttpRequest) -> HttpResponse:
     _plain_json_for_blank_callback(request)
     keys = getattr(settings, "TOSHOKAN_CALIL_APPKEYS", ()) or ()
     if keys and request.GET.get("appkey", "") not in keys:
@@ -131,7 +145,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
     session = request.GET.get("session", "").strip()
     if session:
-        state = checks.poll(session)
+        state = await _poll(session)
         if state is None:
             gone = CheckState(session=session, books={})
             return _answer(request, gone, status=404, error="unknown or expired session: start a new check")
@@ -139,20 +153,19 @@ def check(request: HttpRequest) -> HttpResponse:
 
     isbns = checks.split_list(request.GET.get("isbn", ""))
     systemids = checks.split_list(request.GET.get("systemid", ""))
-    registry = selectors.registry()
     try:
-        session = checks.start(isbns, systemids, registry=registry)
+        registry, session = await sync_to_async(_registry_and_start)(isbns, systemids)
     except checks.CheckRefused as refused:
         return _error(request, str(refused), 400)
     local = {s.systemid for s in registry.systems if s.connector is Connector.LOCAL} & set(systemids)
     started = time.monotonic()
-    state = checks.poll(session)
+    state = await _poll(session)
     while state is not None and state.running:
         waited = time.monotonic() - started
         if waited >= LOCAL_WAIT_S or (waited >= FIRST_WAIT_S and not _still_running(state, local)):
             break
-        time.sleep(_POLL_S)
-        state = checks.poll(session)
+        await asyncio.sleep(_POLL_S)
+        state = await _poll(session)
     if state is None:  # the cache lost it at once: nothing a client could poll
         return _error(request, "the check's session could not be stored; try again", 503)
     return _answer(request, state)
