@@ -508,8 +508,20 @@ def check_sync(
         work.put((fn, future, loop))
         return await future
 
+    # Answers cross to the calling thread in batches, one per turn of the event loop: a thousand
+    # systems × ten ISBNs one by one would cost ten thousand thread hand-overs.
+    batch: list[tuple[str, str, SystemAnswer]] = []
+
+    def hand_over() -> None:
+        if batch and on_answer is not None:
+            answers = batch.copy()
+            work.put((lambda: [on_answer(*a) for a in answers], None, None))
+        batch.clear()
+
     def answered(systemid: str, isbn: str, answer: SystemAnswer) -> None:
-        work.put((lambda: on_answer(systemid, isbn, answer) if on_answer else None, None, None))
+        if not batch:
+            asyncio.get_running_loop().call_soon(hand_over)
+        batch.append((systemid, isbn, answer))
 
     def loop_thread() -> None:
         try:
@@ -528,6 +540,7 @@ def check_sync(
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
         finally:
+            hand_over()  # answers delivered in the check's last turn
             work.put(_STOP)
 
     thread = threading.Thread(target=loop_thread, name="federation-check", daemon=True)
