@@ -4,7 +4,8 @@ Tantivy's own n-gram tokenizer puts every gram at position 0, so phrase queries 
 「東京都」 from a record with 東京 and 京都 apart and totals come out inflated. We feed it our own
 bigram stream instead (toshokan.search.domain.ngrams) through its whitespace tokenizer, with
 positions, and query a term as the phrase of its bigrams: exact substring matches, exact totals.
-One-character terms use separate unigram fields.
+The romaji fields hold trigrams (a twenty-letter alphabet makes every bigram common), and
+one-character terms use separate unigram fields.
 
 The index lives in a directory (settings.TOSHOKAN_SEARCH["INDEX_DIR"]). Any number of processes may
 read it; writes are serialised by an fcntl lock, since Tantivy allows one writer per index.
@@ -24,11 +25,19 @@ from typing import Any
 import tantivy
 
 from ..domain.documents import SearchDocument
-from ..domain.ngrams import Phrase, phrase, start_phrase, value_tokens
+from ..domain.ngrams import (
+    Phrase,
+    phrase,
+    start_phrase,
+    trigram_phrase,
+    trigram_start_phrase,
+    trigram_value_tokens,
+    value_tokens,
+)
 from ..domain.query import ParsedQuery, SearchRequest, Sort, Term
 from .base import EngineResult, Hit
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _index_version() -> str:
@@ -107,7 +116,7 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         values = getattr(doc, name)
         if values:
-            fields[name] = value_tokens(values)
+            fields[name] = trigram_value_tokens(values) if name in ROMAJI_FIELDS else value_tokens(values)
             fields[f"{name}_whole"] = values
     for name in UNIGRAM_FIELDS:
         values = getattr(doc, name)
@@ -268,7 +277,16 @@ class TantivyBackend:
 
     def _starts(self, field: str, key: str) -> tantivy.Query:
         """Records with a value in `field` that starts with `key` (two characters or more)."""
+        if field in ROMAJI_FIELDS:
+            return self._phrase(field, trigram_start_phrase(key))
         return self._phrase(field, start_phrase(key))
+
+    def _romaji_contains(self, field: str, key: str) -> tantivy.Query:
+        """Records with a value in the romaji `field` that contains `key` (two letters or more)."""
+        if len(key) == 2:
+            # Any trigram or end token that starts with the two letters (keys are letters and digits).
+            return tantivy.Query.regex_query(self._schema, field, f"{key}.*")
+        return self._phrase(field, trigram_phrase(key))
 
     def _weight(self, query: tantivy.Query, weight: float) -> tantivy.Query:
         return tantivy.Query.const_score_query(query, weight)
@@ -291,10 +309,9 @@ class TantivyBackend:
                     clauses.append(self._weight(self._whole(name, term.key), whole))
                 clauses.append(self._boost(self._phrase("title", grams), TIE_BREAK))
         if term.romaji and len(term.romaji) >= 2:
-            grams = phrase(term.romaji)
             for name in ROMAJI_FIELDS:
                 contains, whole = TEXT_FIELDS[name]
-                clauses.append(self._weight(self._phrase(name, grams), contains))
+                clauses.append(self._weight(self._romaji_contains(name, term.romaji), contains))
                 clauses.append(self._weight(self._whole(name, term.romaji), whole))
         if term.isbn:
             clauses.append(

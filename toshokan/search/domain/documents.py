@@ -20,7 +20,8 @@ from toshokan.core.japanese.romaji import kana_to_romaji, romaji_key
 class SearchDocument:
     id: int
     title: list[str] = field(default_factory=list)
-    title_marked: list[str] = field(default_factory=list)  # punctuation kept, for ranking only
+    # Punctuation kept, for ranking only; just the titles whose key that changes.
+    title_marked: list[str] = field(default_factory=list)
     reading: list[str] = field(default_factory=list)
     romaji: list[str] = field(default_factory=list)
     creator: list[str] = field(default_factory=list)
@@ -59,6 +60,19 @@ def _unique(values: list[str]) -> list[str]:
         if value:
             seen.setdefault(value, None)
     return list(seen)
+
+
+def _marked(titles: list[str]) -> list[str]:
+    """The titles' keys with punctuation kept, where that differs from the plain key: a query term
+    with marks (query.Term.marked) differs from its plain key too, so it can only ever be found in
+    those, and a title without marks needs no second copy in the index."""
+    marked = []
+    for t in titles:
+        if t:
+            m = fold_keep_punctuation(t)
+            if m != fold(t):
+                marked.append(m)
+    return _unique(marked)
 
 
 def _romaji_keys(romanized: list[str], readings: list[str]) -> list[str]:
@@ -104,7 +118,7 @@ def build_document(src: RecordSource) -> SearchDocument:
     return SearchDocument(
         id=src.id,
         title=_unique([fold(t) for t in titles if t]),
-        title_marked=_unique([fold_keep_punctuation(t) for t in (src.title, src.subtitle) if t]),
+        title_marked=_marked([src.title, src.subtitle]),
         reading=_unique([fold(r) for r in readings if r]),
         romaji=_romaji_keys(romanized, [r for r in readings if r]),
         creator=_unique([_name_fold(n) for n in creator_names if n]),

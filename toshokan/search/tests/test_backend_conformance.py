@@ -235,6 +235,31 @@ def test_a_term_never_runs_from_one_value_into_the_next(backend: SearchBackend) 
         assert search(backend, q).total == expected, q
 
 
+def test_a_romaji_term_never_runs_from_one_value_into_the_next(backend: SearchBackend) -> None:
+    # Two authors' romaji (konaka, mokuan) stand side by side in one field.
+    docs = load(
+        backend,
+        rec(1, "記録", creators=(
+            CreatorSource(name="小中", reading="こなか", role="author"),
+            CreatorSource(name="木庵", reading="もくあん", role="author"),
+        )),
+    )  # fmt: skip
+    for q, expected in [
+        ("konaka", 1),
+        ("mokuan", 1),
+        ("naka", 1),  # inside a value, not at its start
+        ("ka", 1),  # two letters that end a value
+        ("ko", 1),  # two letters that start one
+        ("an", 1),
+        ("kamo", 0),  # the end of one name and the start of the next
+        ("nakamo", 0),
+        ("konakamokuan", 0),
+        ("am", 0),
+    ]:
+        assert brute_force(docs, parse_query(q)) == ({1} if expected else set()), q
+        assert search(backend, q).total == expected, q
+
+
 def test_a_ranking_bonus_never_makes_a_record_match(backend: SearchBackend) -> None:
     # The author bonus compares a term with the author's whole keys; that must rank, not match.
     # (takamurakoun is the stored romaji key of Takamura Kouun, but the typed word's own romaji
