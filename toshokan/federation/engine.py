@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -375,6 +376,7 @@ async def check(
     breakers = breakers or process_breakers()
     latencies = latencies or _latencies
     requested = list(dict.fromkeys(isbns))
+    systems = list({spec.systemid: spec for spec in systems}.values())  # a system named twice is asked once
     normal: dict[str, str] = {}  # requested spelling → ISBN-13
     for isbn in requested:
         with contextlib.suppress(InvalidIdentifier):
@@ -473,6 +475,14 @@ async def check(
 _STOP = object()
 
 
+def _each(on_answer: OnAnswer, answers: list[tuple[str, str, SystemAnswer]]) -> None:
+    for systemid, isbn, answer in answers:
+        try:
+            on_answer(systemid, isbn, answer)
+        except Exception:  # one caller's bug must not lose the other answers
+            log.exception("federation: on_answer failed for %s %s", systemid, isbn)
+
+
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's event loop when it is installed (uvicorn[standard] brings it): its transports cost
     less CPU per connection than asyncio's, which is what a thousand-system check spends its start
@@ -514,8 +524,7 @@ def check_sync(
 
     def hand_over() -> None:
         if batch and on_answer is not None:
-            answers = batch.copy()
-            work.put((lambda: [on_answer(*a) for a in answers], None, None))
+            work.put((partial(_each, on_answer, batch.copy()), None, None))
         batch.clear()
 
     def answered(systemid: str, isbn: str, answer: SystemAnswer) -> None:

@@ -294,3 +294,29 @@ def test_the_slowest_systems_last_time_start_first_in_turn_with_the_quickest_and
     seen = engine.Latencies()
     run([NEKO], order, latencies=seen)
     assert [x.systemid for x in seen.start_order(order)] == ["Slow", "Fast"]
+
+
+def test_a_system_named_twice_is_asked_once_and_the_check_does_not_wait_for_a_second_answer(stubs):
+    stub = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}))
+    started = time.monotonic()
+    result = run([NEKO], [system("A", stub), system("A", stub)], deadline_s=3.0)
+    assert time.monotonic() - started < 1.0
+    assert list(result) == ["A"] and result["A"][NEKO].status is SystemStatus.OK
+    assert stub.requests == 1
+
+
+def test_an_on_answer_that_fails_does_not_lose_the_other_answers(stubs):
+    stub = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}))
+    seen: list[str] = []
+
+    def on_answer(systemid, isbn, answer):
+        seen.append(systemid)
+        if systemid == "A":
+            raise RuntimeError("a caller's bug")
+
+    result = engine.check_sync(
+        [NEKO], [system("A", stub), system("B", stub)], deadline_s=3.0, limits=LIMITS, breakers=Breakers(),
+        on_answer=on_answer,
+    )  # fmt: skip
+    assert sorted(seen) == ["A", "B"]
+    assert result["B"][NEKO].status is SystemStatus.OK
