@@ -56,6 +56,8 @@ class Stubs:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.servers: list[asyncio.AbstractServer] = []
+        self.busy = 0  # requests being served by all the servers together
+        self.max_busy = 0
         self.tasks: set[asyncio.Task[Any]] = set()
 
     def add(self, behaviour: Behaviour, host: str = "127.0.0.1") -> Stub:
@@ -79,12 +81,15 @@ class Stubs:
             stub.log.append(request)
             stub.busy += 1
             stub.max_busy = max(stub.max_busy, stub.busy)
+            self.busy += 1
+            self.max_busy = max(self.max_busy, self.busy)
             try:
                 await stub.behaviour(request, reader, writer)
             except (ConnectionError, asyncio.CancelledError):
                 pass
             finally:
                 stub.busy -= 1
+                self.busy -= 1
                 if not writer.is_closing():
                     writer.close()
 

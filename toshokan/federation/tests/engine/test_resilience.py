@@ -320,3 +320,11 @@ def test_an_on_answer_that_fails_does_not_lose_the_other_answers(stubs):
     )  # fmt: skip
     assert sorted(seen) == ["A", "B"]
     assert result["B"][NEKO].status is SystemStatus.OK
+
+
+def test_a_check_never_holds_more_connections_than_its_cap_across_all_hosts(stubs):
+    servers = [stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}, delay_s=0.3)) for _ in range(6)]
+    result = run([NEKO], [system(f"Sys{n}", stub) for n, stub in enumerate(servers)], deadline_s=5.0,
+                 limits=Limits(per_host=2, connections=3))  # fmt: skip
+    assert all(r[NEKO].status is SystemStatus.OK for r in result.values())
+    assert stubs.max_busy == 3
