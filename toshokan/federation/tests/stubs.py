@@ -109,6 +109,7 @@ class Stubs:
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
 
 
 # -- behaviours -----------------------------------------------------------------------------------------

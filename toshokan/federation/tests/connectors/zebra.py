@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
@@ -37,6 +38,7 @@ class Zebra:
     process: subprocess.Popen[bytes]
     port: int
     directory: Path
+    log: IO[bytes]
 
     @property
     def url(self) -> str:
@@ -49,6 +51,7 @@ class Zebra:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+        self.log.close()
 
 
 def _free_port() -> int:
@@ -96,7 +99,7 @@ def start(directory: Path) -> Zebra:
         )
     log = (directory / "zebrasrv.log").open("wb")
     process = subprocess.Popen(["zebrasrv", "-f", "yazgfs.xml"], cwd=directory, stdout=log, stderr=log)
-    zebra = Zebra(process, port, directory)
+    zebra = Zebra(process, port, directory, log)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
