@@ -6,7 +6,8 @@ What holds a check to its deadline and keeps one bad library from hurting the ot
   long past the deadline); a global connection cap (`CONNECTIONS`);
 - per request: connect and read (`sock_read`) timeouts and a total of the system's `timeout_s`,
   a response-size cap read in chunks (`MAX_RESPONSE_BYTES`), no redirects;
-- per host:port: at most `PER_HOST` requests at once (remote OPACs are small servers);
+- per host:port: at most `PER_HOST` requests at once, shared by all checks on one event loop
+  (remote OPACs are small servers);
 - an overall deadline over everything: whatever has not answered by then is cancelled and answers
   Error("deadline") — a server dripping a byte a second cannot hold the check;
 - retries only for GETs that failed to connect or were cut before the response began (aiohttp
@@ -30,6 +31,7 @@ import math
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -270,13 +272,21 @@ class _SystemHttp:
         return Response(response.status, bytes(body), str(response.url), dict(response.headers))
 
 
+# The per-host caps of every check on one event loop: a web process runs all its checks on one
+# background loop, and a small OPAC must not see two requests per check from it. (A semaphore
+# belongs to its loop, hence one table per loop; it goes with the loop.)
+_host_semaphores: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str, int, int], asyncio.Semaphore]
+] = weakref.WeakKeyDictionary()
+
+
 class _Run:
     """One check's shared state on its event loop."""
 
     def __init__(self, limits: Limits, deadline: float, run_db: Callable[..., Any]) -> None:
         self.loop = asyncio.get_running_loop()
         self.limits, self.deadline, self.run_db = limits, deadline, run_db
-        self._hosts: dict[tuple[str, str, int], asyncio.Semaphore] = {}
+        self._hosts = _host_semaphores.setdefault(self.loop, {})
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -294,9 +304,10 @@ class _Run:
         return self._session
 
     def host_semaphore(self, target: tuple[str, str, int]) -> asyncio.Semaphore:
-        semaphore = self._hosts.get(target)
+        key = (*target, self.limits.per_host)
+        semaphore = self._hosts.get(key)
         if semaphore is None:
-            semaphore = self._hosts[target] = asyncio.Semaphore(self.limits.per_host)
+            semaphore = self._hosts[key] = asyncio.Semaphore(self.limits.per_host)
         return semaphore
 
     async def close(self) -> None:

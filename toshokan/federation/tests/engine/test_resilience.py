@@ -328,3 +328,19 @@ def test_a_check_never_holds_more_connections_than_its_cap_across_all_hosts(stub
                  limits=Limits(per_host=2, connections=3))  # fmt: skip
     assert all(r[NEKO].status is SystemStatus.OK for r in result.values())
     assert stubs.max_busy == 3
+
+
+def test_checks_running_at_once_on_one_event_loop_share_the_per_host_cap(stubs):
+    shared = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}, delay_s=0.3))
+
+    async def two_checks():
+        return await asyncio.gather(*(
+            engine.check([NEKO], [system(f"{who}{n}", shared) for n in range(3)], deadline_s=5.0,
+                         limits=LIMITS, breakers=Breakers())
+            for who in ("Patron_A_", "Patron_B_")
+        ))  # fmt: skip
+
+    first, second = asyncio.run(two_checks())
+    assert all(r[NEKO].status is SystemStatus.OK for r in [*first.values(), *second.values()])
+    assert shared.requests == 6
+    assert shared.max_busy == 2
