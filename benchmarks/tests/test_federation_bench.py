@@ -36,3 +36,11 @@ def test_a_small_run_counts_every_answering_system_and_reports_against_the_targe
     names = [t["name"] for t in federation.targets(result)]
     assert any("slowest system's own latency" in n for n in names)
     assert "× slowest" in federation.render(result)
+
+
+def test_make_bench_can_run_the_federation_step_alone():
+    from benchmarks import run
+
+    args = run.parse_args(["--only", "federation", "--fed-systems", "50"])
+    assert args.only == ["federation"] and args.fed_systems == 50 and args.fed_repeats == 3
+    assert run.parse_args(["--quick"]).fed_systems == 200
