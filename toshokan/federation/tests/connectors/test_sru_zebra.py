@@ -140,3 +140,68 @@ def test_zebra_registered_through_the_registry_answers_a_check(zebra, db):
     )["Virginia_Zebra"]
     assert result[PRINCETON_SET].libkeys == {"Alderman": BranchStatus.HELD, "Clemons": BranchStatus.HELD}
     assert result[NOT_THERE] == SystemAnswer(SystemStatus.OK, {})
+
+
+class Counting:
+    """The engine's Http for one system, counting the requests a connector makes."""
+
+    def __init__(self, http):
+        self.http, self.requests = http, 0
+
+    async def get(self, url, *, params=None):
+        self.requests += 1
+        return await self.http.get(url, params=params)
+
+    async def run_db(self, fn):
+        return await self.http.run_db(fn)
+
+    def remaining(self):
+        return self.http.remaining()
+
+
+@pytest.mark.parametrize(("batch", "requests"), [(True, 1), (False, 5)])
+def test_several_isbns_are_asked_in_one_query_with_the_same_answers_as_one_by_one(zebra, batch, requests):
+    spec = uva(zebra, batch=batch)
+    isbns = [PRINCETON_SET, KUBO_SAKAE, NOT_THERE, "9780911459098", "9784480020130"]
+
+    async def ask():
+        run = _Run(Limits(), asyncio.get_running_loop().time() + 5, _to_thread_closing)
+        http = Counting(_SystemHttp(run, spec))
+        try:
+            return await SruConnector().check(spec, isbns, http), http.requests
+        finally:
+            await run.close()
+
+    answers, made = asyncio.run(ask())
+    assert made == requests
+    assert answers[PRINCETON_SET].libkeys == {"Alderman": BranchStatus.HELD, "Clemons": BranchStatus.HELD}
+    assert answers["9780911459098"].libkeys == {"Alderman": BranchStatus.HELD}
+    assert answers[KUBO_SAKAE].libkeys == {"Alderman": BranchStatus.HELD}
+    assert answers[NOT_THERE].libkeys == {} and answers["9784480020130"].libkeys == {}
+
+
+def test_a_batch_hit_that_names_none_of_the_isbns_is_asked_again_one_isbn_at_a_time(stubs):
+    from toshokan.federation.tests.stubs import response
+
+    no_020 = (
+        b'<searchRetrieveResponse xmlns="http://www.loc.gov/zing/srw/"><numberOfRecords>1</numberOfRecords>'
+        b'<records><record><recordData><record xmlns="http://www.loc.gov/MARC21/slim">'
+        b'<datafield tag="245" ind1="0" ind2="0"><subfield code="a">No ISBN here</subfield></datafield>'
+        b"</record></recordData></record></records></searchRetrieveResponse>"
+    )
+    none = b'<searchRetrieveResponse xmlns="http://www.loc.gov/zing/srw/"><numberOfRecords>0</numberOfRecords></searchRetrieveResponse>'
+
+    async def sru(request, reader, writer):
+        query = request.query["query"][0]
+        writer.write(
+            response(200, no_020 if query.startswith("(") or NOT_THERE in query else none, "text/xml")
+        )
+        await writer.drain()
+
+    stub = stubs.add(sru)
+    spec = SystemSpec(systemid="Odd", name="Odd", connector=Connector.SRU, endpoint=stub.url + "/sru",
+                      branches=(BranchSpec(libkey="本館", formal="本館"),))  # fmt: skip
+    result = check([PRINCETON_SET, NOT_THERE], [spec])["Odd"]
+    assert stub.requests == 3
+    assert result[PRINCETON_SET].libkeys == {}
+    assert result[NOT_THERE].libkeys == {"本館": BranchStatus.HELD}
