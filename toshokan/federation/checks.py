@@ -117,11 +117,17 @@ def _encode(answer: SystemAnswer) -> list[Any]:
     ]
 
 
+# Plain dict lookups: a poll of 10 ISBNs × 1,000 systems decodes 10,000 answers, and calling the
+# enums themselves costs several times more.
+_SYSTEM_STATUS = {s.value: s for s in SystemStatus}
+_BRANCH_STATUS = {s.value: s for s in BranchStatus}
+
+
 def _decode(row: Sequence[Any]) -> SystemAnswer:
     status, libkeys, reserveurl, error = row
     return SystemAnswer(
-        status=SystemStatus(status),
-        libkeys={k: BranchStatus(v) for k, v in libkeys.items()},
+        status=_SYSTEM_STATUS[status],
+        libkeys={k: _BRANCH_STATUS[v] for k, v in libkeys.items()} if libkeys else {},
         reserveurl=reserveurl,
         error=error,
     )
@@ -360,8 +366,11 @@ class _LoopThread:
     """One daemon thread per process running an asyncio loop that checks run on."""
 
     def __init__(self) -> None:
+        from .engine import _loop_factory
+
         self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
+        # uvloop when installed, as the engine's own synchronous entry uses: less CPU per connection.
+        self.loop = (_loop_factory() or asyncio.new_event_loop)()
         self.thread = threading.Thread(target=self.loop.run_forever, name="federation-checks", daemon=True)
         self.thread.start()
         self.lock = threading.Lock()

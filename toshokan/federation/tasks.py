@@ -25,9 +25,12 @@ def run_check_chunk(
 
     registry = selectors.registry()
     systems = [s for s in (registry.system(sid) for sid in systemids) if s is not None]
-    answered = asyncio.run(
-        checks.run_chunk(session, index, systems, isbns, deadline_at, answer_cache=checks._answer_cache())
-    )
+    from .engine import _loop_factory
+
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:  # uvloop when installed
+        answered = runner.run(
+            checks.run_chunk(session, index, systems, isbns, deadline_at, answer_cache=checks._answer_cache())
+        )
     # Who ran it: a deployment (and its test) can see that the work was shared out.
     return {
         "session": session[:6],
