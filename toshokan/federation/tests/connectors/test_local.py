@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from toshokan.catalog.domain.enums import HoldingStatus as H
@@ -95,10 +96,22 @@ def test_a_system_that_maps_no_branches_shows_every_branch_by_its_name(books, se
     assert answer.reserveurl == f"https://lib.example.jp/records/{neko.pk}"
 
 
+def _open_connections() -> int | None:
+    """Connections to the test database (PostgreSQL only: SQLite has no server to count them)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_async_check_reads_the_database_on_a_worker_thread():
+def test_the_async_check_reads_the_database_on_a_worker_thread_and_closes_its_connection():
     catalog.branch("central", "中央図書館", 0)
     neko = catalog.record("吾輩は猫である", identifiers=[catalog.isbn(NEKO)])
     catalog.holding(neko, branch_code="central", status=H.AVAILABLE)
-    result = asyncio.run(engine.check([NEKO], [DEMO], deadline_s=5, limits=Limits(), breakers=Breakers()))
-    assert result["Tokyo_Demo"][NEKO].libkeys == {"中央": B.AVAILABLE}
+    before = _open_connections()
+    for _ in range(3):  # the worker threads are reused: a connection left open would stay
+        result = asyncio.run(engine.check([NEKO], [DEMO], deadline_s=5, limits=Limits(), breakers=Breakers()))
+        assert result["Tokyo_Demo"][NEKO].libkeys == {"中央": B.AVAILABLE}
+    assert _open_connections() == before
