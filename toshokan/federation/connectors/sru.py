@@ -34,9 +34,6 @@ from ..domain.availability import BranchStatus, SystemAnswer
 from ..domain.registry import SystemSpec
 from .base import FetchError, Http, libkey_for, ok, reserve_url
 
-SRW = {"1.1": "http://www.loc.gov/zing/srw/", "1.2": "http://www.loc.gov/zing/srw/"}
-SRU2 = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
-DIAG = "http://www.loc.gov/zing/srw/diagnostic/"
 MARC = "http://www.loc.gov/MARC21/slim"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
