@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -9,10 +10,12 @@ import time
 import pytest
 from django.core.cache import caches
 
+from toshokan.federation import answer_cache
 from toshokan.federation.answer_cache import AnswerCache
 from toshokan.federation.domain.availability import BranchStatus, SystemAnswer, SystemStatus
 
 NEKO = "9784003101018"
+REDIS_URL = os.environ.get("TOSHOKAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 ANSWER = SystemAnswer(
     SystemStatus.OK, {"中央": BranchStatus.AVAILABLE, "東": BranchStatus.ON_LOAN}, "https://a/1"
 )
@@ -30,15 +33,19 @@ def redis_up() -> bool:
 
 @pytest.fixture
 def redis_cache(settings):
+    """A Redis-backed answer cache under a prefix of its own; only its own keys are removed after
+    (never FLUSHDB: other tests share the server)."""
     if not redis_up():
         pytest.skip("no Redis on 127.0.0.1:6379")
     settings.CACHES = {
         **settings.CACHES,
-        "fed-redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/7",
-                      "KEY_PREFIX": f"test-{time.monotonic_ns()}"},
+        "fed-redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": f"toshokan-answer-cache-test-{time.monotonic_ns()}"},
     }  # fmt: skip
     yield AnswerCache("fed-redis", ttl_s=60)
-    caches["fed-redis"].clear()
+    caches["fed-redis"].delete_many(
+        [answer_cache._key((sid, NEKO)) for sid in ("Tokyo_Demo", "Osaka", "Down")]
+    )
 
 
 @pytest.fixture
@@ -78,6 +85,7 @@ from django.conf import settings
 settings.configure(CACHES={{"default": {{"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                           "LOCATION": {str(tmp_path)!r}}}}})
 django.setup()
+from toshokan.federation import answer_cache
 from toshokan.federation.answer_cache import AnswerCache
 found = AnswerCache("default").get_many([("Tokyo_Demo", {NEKO!r})])
 print(found[("Tokyo_Demo", {NEKO!r})])
@@ -90,7 +98,5 @@ print(found[("Tokyo_Demo", {NEKO!r})])
 
 
 def test_an_entry_in_another_shape_is_asked_again_not_trusted(file_cache):
-    from toshokan.federation import answer_cache
-
     caches["fed-files"].set(answer_cache._key(("Tokyo_Demo", NEKO)), {"libkeys": {"中央": "open"}})
     assert file_cache.get_many([("Tokyo_Demo", NEKO)]) == {}
