@@ -126,8 +126,10 @@
     });
     var progress = document.getElementById("where-progress");
     var total = data.libraries.length;
-    progress.textContent = done >= total ? data.labels.done
+    var text = done >= total ? data.labels.done
       : data.labels.progress.replace("%(done)d", String(done)).replace("%(all)d", String(total));
+    // Only a change is written, so a screen reader announces progress, not every poll.
+    if (progress.textContent !== text) progress.textContent = text;
     return done >= total;
   }
 

@@ -181,3 +181,28 @@ def test_a_check_over_the_limits_or_without_isbns_is_refused_with_a_reason(isbns
 def test_comma_separated_parameters_drop_blanks_and_repeats_and_keep_order():
     assert checks.split_list(" B, A,,B ,C") == ["B", "A", "C"]
     assert checks.split_list("") == []
+
+
+def test_a_chunk_taken_up_after_the_deadline_answers_error_without_asking_anyone():
+    asked: list[str] = []
+
+    async def engine(isbns, systems, **kw):
+        asked.extend(s.systemid for s in systems)
+        return {}
+
+    def late_worker(session, chunks, isbns, deadline_at):
+        for i, chunk in enumerate(chunks):
+            asyncio.run(checks.run_chunk(session, i, chunk, isbns, time.time() - 1, check=engine))
+
+    session = checks.start([KOKORO], ["Fast", "Slow"], registry=REGISTRY, runner=late_worker)
+    state = checks.poll(session)
+    assert state is not None and not state.running
+    assert {a.status for a in state.books[KOKORO].values()} == {SystemStatus.ERROR}
+    assert asked == []
+
+
+def test_a_check_of_only_unknown_systems_is_over_at_once():
+    session = checks.start([KOKORO], ["Nowhere_A", "Nowhere_B"], registry=REGISTRY, runner=lambda *a: None)
+    state = checks.poll(session)
+    assert state is not None and not state.running
+    assert [a.error for a in state.books[KOKORO].values()] == [checks.UNKNOWN_SYSTEM] * 2
