@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -72,9 +73,9 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut, summary="Search the catalogue, best match first")
-def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, object]:
+def search(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     page = search_catalog(params.to_request(), with_records=False)
-    return {
+    body = {
         "total": page.total,
         "limit": params.limit,
         "offset": params.offset,
@@ -84,6 +85,13 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, objec
         ],
         "facets": page.facets,
     }
+    # Written out here rather than by the framework, which would validate the twenty summaries
+    # against SearchOut first (1.3 ms of a 4 ms search at a million records). The body is built to
+    # that schema, which stays the documented shape; a test holds the two together.
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/json; charset=utf-8",
+    )
 
 
 class SearchExportParams(SearchParams):

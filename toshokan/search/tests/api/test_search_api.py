@@ -109,3 +109,13 @@ def test_an_isbn_with_a_wrong_check_digit_is_kept_as_a_note_not_an_identifier(on
         rec = factories.record("こころ", identifiers=[factories.isbn("4-00-310111-7")])
     assert not rec.identifiers.exists()
     assert "4-00-310111-7" in rec.notes
+
+
+def test_the_body_is_exactly_what_the_documented_schema_makes_of_it(client, catalogue):
+    # The endpoint writes its JSON itself (no validation on the way out): the OpenAPI schema must
+    # still describe it field for field.
+    from toshokan.search.api import SearchOut
+
+    for params in ({"q": "こころ"}, {"q": ""}, {"q": "913", "facets": "false", "limit": 2}):
+        data = client.get("/api/v1/search", params).json()
+        assert SearchOut.model_validate(data).model_dump(mode="json") == data
