@@ -138,3 +138,23 @@ def test_the_page_speaks_english_when_asked(client, libraries):
     assert '<h1 class="page-title">Where can I borrow this now?</h1>' in text
     assert "Libraries near 東京都千代田区" in text
     assert '"running": "Checking\\u2026"' in text or '"running": "Checking…"' in text
+
+
+def test_on_a_phone_the_page_fits_the_screen_and_the_list_starts_on_the_first_screen(browser, url, libraries):
+    from toshokan.portal.tests.web.conftest import PHONE, no_horizontal_scroll
+
+    context = browser.new_context(locale="ja-JP", viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[arg-type]
+    try:
+        phone = context.new_page()
+        phone.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
+        expect(phone.locator(".where__library").first.locator(".where__badge")).not_to_have_text("確認中…")
+        assert no_horizontal_scroll(phone)
+        # The place form folds away once a place is chosen, so the list starts on the first screen.
+        first = phone.locator(".where__library").first.bounding_box()
+        assert first is not None and first["y"] < PHONE["height"]
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(SHOTS / "where-to-borrow-phone.png"), full_page=False)
+        phone.get_by_text("本や場所を変える").click()
+        expect(phone.get_by_label("市区町村")).to_have_value("千代田区")
+    finally:
+        context.close()
