@@ -138,6 +138,8 @@ def test_the_page_speaks_english_when_asked(client, libraries):
     assert '<h1 class="page-title">Where can I borrow this now?</h1>' in text
     assert "Libraries near 東京都千代田区" in text
     assert '"running": "Checking\\u2026"' in text or '"running": "Checking…"' in text
+    record = client.get(f"/records/{Record.objects.get(title='こころ').pk}", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Where can I borrow this now? (availability at libraries near you)" in record.content.decode()
 
 
 def test_on_a_phone_the_page_fits_the_screen_and_the_list_starts_on_the_first_screen(browser, url, libraries):
