@@ -145,7 +145,7 @@ def test_the_page_speaks_english_when_asked(client, libraries):
 def test_on_a_phone_the_page_fits_the_screen_and_the_list_starts_on_the_first_screen(browser, url, libraries):
     from toshokan.portal.tests.web.conftest import PHONE, no_horizontal_scroll
 
-    context = browser.new_context(locale="ja-JP", viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[arg-type]
+    context = browser.new_context(locale="ja-JP", viewport=PHONE, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
         phone.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
