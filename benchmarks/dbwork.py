@@ -1,7 +1,7 @@
 """The benchmark steps that need Django and a database, each run in a process of its own.
 
     python -m benchmarks.dbwork fill      '{"size": …, "seed": …}'
-    python -m benchmarks.dbwork import    '{"marc": path, "records": n, "batch_size": 500}'
+    python -m benchmarks.dbwork import    '{"marc": path, "records": n}'
     python -m benchmarks.dbwork relevance '{"catalogue": path, "queries": path, "build": true}'
     python -m benchmarks.dbwork circulation '{"records": n, "copies": n, "patrons": n, "card_serial": n}'
 
@@ -164,10 +164,15 @@ def _with_control_number(record: bytes, prefix: str) -> bytes:
     return leader + out_dir + b"\x1e" + body + b"\x1d"
 
 
-def import_marc(marc: str, records: int, batch_size: int = 500) -> dict[str, Any]:
+def import_marc(marc: str, records: int, batch_size: int = 1000, index_every: int = 10_000) -> dict[str, Any]:
+    """As `manage.py import_catalog` imports a file: read and prepared in a second process, stored
+    here `batch_size` records a transaction, the search index fed `index_every` records at a time."""
     _setup()
+    from functools import partial
+
     from toshokan.catalog import services
-    from toshokan.catalog.importers.registry import READERS
+    from toshokan.catalog.importers.registry import READERS, read_in_worker
+    from toshokan.catalog.management.commands.import_catalog import queue_depth
 
     if "marc" not in READERS:
         return {
@@ -177,7 +182,13 @@ def import_marc(marc: str, records: int, batch_size: int = 500) -> dict[str, Any
     written = repeated_marc(Path(marc), records, path)
     rss_before = _rss_mib()
     started = time.perf_counter()
-    summary = services.import_records(READERS["marc"](path), batch_size=batch_size)
+    items = read_in_worker(
+        partial(READERS["marc"], path),
+        transform=services.prepare_record,
+        name=path.name,
+        depth=queue_depth(index_every),
+    )
+    summary = services.import_records(items, batch_size=batch_size, index_every=index_every)
     seconds = time.perf_counter() - started
     path.unlink()
     return {
@@ -188,6 +199,7 @@ def import_marc(marc: str, records: int, batch_size: int = 500) -> dict[str, Any
         "records_per_s": round(summary.imported / seconds, 1) if seconds else None,
         "rss_before_mib": round(rss_before, 1),
         "peak_rss_mib": round(_peak_rss_mib(), 1),
+        "reader_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
 
 

@@ -156,14 +156,15 @@ def render(result: dict[str, Any]) -> str:
             ]
     imp = result.get("import")
     if imp:
-        parts += ["", "MARC import through import_records:"]
+        parts += ["", "MARC import as manage.py import_catalog runs it (reader process, index every 10,000):"]
         if imp.get("skipped"):
             parts.append(f"  skipped: {imp['skipped']}")
         else:
             for run in imp["runs"]:
                 parts.append(
                     f"  {run['records_in_file']:,} records: {_f(run['records_per_s'], 0)} records/s,"
-                    f" peak RSS {_f(run['peak_rss_mib'], 0)} MiB (before import {_f(run['rss_before_mib'], 0)} MiB),"
+                    f" peak RSS {_f(run['peak_rss_mib'], 0)} MiB (before import {_f(run['rss_before_mib'], 0)} MiB;"
+                    f" reading process {_f(run.get('reader_peak_rss_mib'), 0)} MiB),"
                     f" {run['problems']} problems"
                 )
     rel = result.get("relevance")
