@@ -1,4 +1,5 @@
-"""A national deployment in miniature: checks run by two task-worker processes sharing Redis.
+"""A national deployment in miniature: checks run by two task-worker processes sharing Redis (and, as
+one machine would run them, sharing the file-based cache under var/).
 
 The web side (this test process, behind pytest-django's live server) has RUNNER = "tasks", the
 django-tasks database backend and the "federation" cache on Redis. Two real `manage.py db_worker`
@@ -119,20 +120,30 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{conf.get('HOST') or '127.0.0.1'}:{conf.get('PORT') or 5432}/{conf['NAME']}"
 
 
-@pytest.fixture
-def tasks_deployment(settings, redis_db):
-    """This process as a web server of the deployment: tasks in the database, the cache in Redis."""
+@pytest.fixture(params=["redis", "files"])
+def tasks_deployment(request, settings, tmp_path):
+    """This process as a web server of the deployment: tasks in the database, the "federation" cache
+    in Redis (several machines) or in files under the shared var/ (one machine's web and workers).
+    Returns the environment the workers need for the same cache."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.CACHES = {
-        **django_settings.CACHES,
-        "federation": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_db},
-    }
+    var = tmp_path / "var"
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_db")
+        cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        env = {"TOSHOKAN_REDIS_URL": url, "TOSHOKAN_VAR_DIR": str(var)}
+    else:
+        cache = {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(var / "federation-cache"),
+        }
+        env = {"TOSHOKAN_REDIS_URL": "", "TOSHOKAN_VAR_DIR": str(var)}
+    settings.CACHES = {**django_settings.CACHES, "federation": cache}
     settings.TOSHOKAN_FEDERATION = {
         **django_settings.TOSHOKAN_FEDERATION,
         "RUNNER": "tasks",
         "CHUNK_SYSTEMS": 1,
     }
-    return redis_db
+    return env
 
 
 @pytest.fixture
@@ -142,9 +153,8 @@ def workers(tasks_deployment, tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": _database_url(),
         "DATABASE_POOL_SIZE": "0",
-        "TOSHOKAN_REDIS_URL": tasks_deployment,
-        "TOSHOKAN_VAR_DIR": str(tmp_path / "var"),
         "PYTHONUNBUFFERED": "1",
+        **tasks_deployment,
     }
     procs = []
     for n in (1, 2):
