@@ -160,3 +160,45 @@ def test_on_a_phone_the_page_fits_the_screen_and_the_list_starts_on_the_first_sc
         expect(phone.get_by_label("市区町村")).to_have_value("千代田区")
     finally:
         context.close()
+
+
+def test_with_a_tile_server_configured_the_map_draws_its_tiles_and_their_attribution(
+    page, url, libraries, settings
+):
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    # A 1×1 PNG for every tile: the tile server stands in for OpenStreetMap's or a library's own.
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    asked: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.TOSHOKAN_MAP_TILES = {
+            "URL": f"http://127.0.0.1:{server.server_address[1]}/tiles/{{z}}/{{x}}/{{y}}.png",
+            "ATTRIBUTION": "地図: テスト地図",
+        }
+        page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
+        expect(page.locator("#where-map .leaflet-tile-loaded").first).to_be_attached()
+        expect(page.locator("#where-map .leaflet-control-attribution")).to_contain_text("地図: テスト地図")
+        expect(page.locator("#where-map")).not_to_have_class(re.compile(r"where__map--plain"))
+        assert asked and all(re.fullmatch(r"/tiles/\d+/\d+/\d+\.png", p) for p in asked)
+    finally:
+        server.shutdown()
+        server.server_close()
