@@ -230,13 +230,15 @@ def start(
             normal[given] = normalize_isbn(given)
         except InvalidIdentifier as error:
             raise CheckRefused(f"isbn {given!r} is not an ISBN: {error}") from None
-    specs = [s for s in (registry.system(sid) for sid in systemids) if s is not None]
-    unknown = [sid for sid in systemids if registry.system(sid) is None]
+    registered = {s.systemid: s for s in registry.systems}
+    specs = [registered[sid] for sid in systemids if sid in registered]
+    unknown = [sid for sid in systemids if sid not in registered]
     deadline_s = registry.check.deadline_s
 
     cache = _cache()
     session = secrets.token_urlsafe(24)
-    same = _dedup_key(list(normal.values()), list(systemids))
+    # The ISBNs as given: a client reads the answer under its own spelling of each.
+    same = _dedup_key(list(isbns), list(systemids))
     if not cache.add(same, session, timeout=max(1, int(deadline_s))):
         existing = cache.get(same)
         state = poll(existing) if existing is not None else None

@@ -149,8 +149,15 @@ def test_an_identical_check_while_the_first_runs_shares_its_session():
     first = checks.start([KOKORO], ["Fast", "Slow"], registry=REGISTRY, runner=lambda s, *a: runs.append(s))
     second = checks.start([KOKORO], ["Slow", "Fast"], registry=REGISTRY, runner=lambda s, *a: runs.append(s))
     other = checks.start([SANSHIRO], ["Fast"], registry=REGISTRY, runner=lambda s, *a: runs.append(s))
+    # The same book spelt otherwise is answered under that spelling, so it is a check of its own.
+    spelt = checks.start(
+        ["4-00-310111-1"], ["Fast", "Slow"], registry=REGISTRY, runner=lambda s, *a: runs.append(s)
+    )
     assert first == second != other
-    assert runs == [first, other]
+    assert spelt not in (first, other)
+    assert runs == [first, other, spelt]
+    state = checks.poll(spelt)
+    assert state is not None and list(state.books) == ["4-00-310111-1"]
 
 
 def test_session_ids_are_long_and_random():
