@@ -202,3 +202,10 @@ def test_with_a_tile_server_configured_the_map_draws_its_tiles_and_their_attribu
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_position_that_is_not_longitude_and_latitude_is_refused_plainly(client, libraries):
+    for bad in ("abc", "35.68,139.77,1", "200,35"):
+        html = client.get("/where-to-borrow", {"isbn": KOKORO, "geocode": bad}).content.decode()
+        assert "位置は「経度,緯度」の形で指定してください。" in html
+        assert "where__library" not in html
