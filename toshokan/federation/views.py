@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
 
 from . import checks, selectors
+from .checks import CheckState
+from .domain.availability import BranchStatus, SystemStatus
 from .domain.registry import Connector
 from .selectors import Library
 
@@ -56,6 +58,46 @@ def _centre(libraries: list[Library]) -> tuple[float, float] | None:
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
+# Calil's branch statuses, most useful first: with several ISBNs (editions) a branch shows its best.
+# where.js keeps the same order for the pages it fills in itself.
+RANK = [s for s in BranchStatus]
+CSS = {
+    BranchStatus.AVAILABLE: "available",
+    BranchStatus.HELD: "held",
+    BranchStatus.LIBRARY_USE_ONLY: "reference",
+    BranchStatus.ON_LOAN: "on-loan",
+    BranchStatus.RESERVED: "on-loan",
+    BranchStatus.PREPARING: "processing",
+    BranchStatus.CLOSED: "closed",
+    BranchStatus.NOT_HELD: "none",
+}
+
+
+def library_state(state: CheckState, isbns: list[str], lib: Library) -> dict[str, str]:
+    """One library's line from a check's answers so far: running, error, or its best status and
+    where to reserve (the page's script computes the same from `/calil/check`)."""
+    running, statuses, reserve = False, [], ""
+    for isbn in isbns:
+        answer = state.books.get(isbn, {}).get(lib.systemid)
+        if answer is None or answer.status is SystemStatus.RUNNING:
+            running = True
+            continue
+        if answer.status is SystemStatus.ERROR:
+            continue
+        status = answer.libkeys.get(lib.libkey, BranchStatus.NOT_HELD)
+        statuses.append(status)
+        if status is not BranchStatus.NOT_HELD and answer.reserveurl and not reserve:
+            reserve = answer.reserveurl
+    if statuses:
+        best = min(statuses, key=RANK.index)
+        return {"state": "answered", "status": best.value, "css": CSS[best], "reserve": reserve}
+    return {
+        "state": "running" if running else "error",
+        "status": "",
+        "css": "running" if running else "error",
+    }
+
+
 def _places() -> dict[str, list[str]]:
     """Prefectures and their municipalities, from the registry (what the place picker offers)."""
     places: dict[str, set[str]] = {}
@@ -86,6 +128,13 @@ def _isbns(request: HttpRequest) -> tuple[list[str], str]:
     return normal, ""
 
 
+def _with_check(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("session", None)
+    query["check"] = "1"
+    return query.urlencode()
+
+
 def where(request: HttpRequest) -> HttpResponse:
     isbns, isbn_error = _isbns(request)
     places = _places()
@@ -110,6 +159,21 @@ def where(request: HttpRequest) -> HttpResponse:
     if place is not None and place.geocode is not None:
         libraries = selectors.libraries(geocode=place.geocode, limit=NEARBY)
 
+    # Without script: 「貸出状況を表示する」 starts the check here and the page reloads itself (a
+    # <noscript> refresh) with the session until every library has answered.
+    if isbns and libraries and request.GET.get("check") == "1":
+        session = checks.start(
+            isbns, sorted({lib.systemid for lib in libraries}), registry=selectors.registry()
+        )
+        query = request.GET.copy()
+        query.pop("check")
+        query["session"] = session
+        return HttpResponseRedirect(f"{reverse('federation:where')}?{query.urlencode()}")
+    state = None
+    session = request.GET.get("session", "").strip()
+    if session and isbns and libraries:
+        state = checks.poll(session)
+
     title = ""
     hold_url = ""
     if isbns:
@@ -130,6 +194,7 @@ def where(request: HttpRequest) -> HttpResponse:
             "url": lib.url,
             "distance": f"{lib.distance_km:.1f}" if lib.distance_km is not None else "",
             "local": lib.connector == Connector.LOCAL,
+            "state": library_state(state, isbns, lib) if state is not None else None,
         }
         for lib in libraries
     ]
@@ -137,6 +202,7 @@ def where(request: HttpRequest) -> HttpResponse:
     client = {
         "isbns": isbns,
         "checkUrl": reverse("federation:calil-check"),
+        "session": session if state is not None else "",
         "holdUrl": hold_url,
         "pollMs": 1500,
         "origin": place.geocode if place else None,
@@ -192,5 +258,9 @@ def where(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "client": client,
             "attributions": attributions,
+            "hold_url": hold_url,
+            "session": session if state is not None else "",
+            "refresh": state is not None and state.running,
+            "no_script_check": f"{reverse('federation:where')}?{_with_check(request)}",
         },
     )

@@ -141,9 +141,11 @@
     var failures = 0;
     function ask(url) {
       fetch(url, {headers: {"Accept": "application/json"}, cache: "no-store"}).then(function (r) {
+        if (r.status === 404 && url !== first) return {"restart": true};  // the session expired: check anew
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       }).then(function (body) {
+        if (body.restart) { ask(first); return; }
         failures = 0;
         var finished = paint(data, body.books || {}, markers);
         if (body["continue"] === 1 && !finished) {
@@ -157,7 +159,8 @@
         document.getElementById("where-progress").textContent = data.labels.failed;
       });
     }
-    ask(first);
+    // A page reloaded with a session (the no-script path, or the browser's back button) goes on with it.
+    ask(data.session ? data.checkUrl + "?callback=no&format=json&session=" + encodeURIComponent(data.session) : first);
   }
 
   function start() {

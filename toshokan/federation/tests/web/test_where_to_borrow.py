@@ -209,3 +209,47 @@ def test_a_position_that_is_not_longitude_and_latitude_is_refused_plainly(client
         html = client.get("/where-to-borrow", {"isbn": KOKORO, "geocode": bad}).content.decode()
         assert "位置は「経度,緯度」の形で指定してください。" in html
         assert "where__library" not in html
+
+
+def test_without_javascript_the_statuses_come_by_reloading_the_page_until_every_library_has_answered(
+    browser, url, libraries
+):
+    context = browser.new_context(locale="ja-JP", java_script_enabled=False)
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
+        expect(row(page, "デモ市立中央図書館").locator(".where__badge")).to_have_text("確認中…")
+        page.get_by_role("link", name="貸出状況を表示する").click()
+        assert "session=" in page.url
+        # The page refreshes itself every 2 s while a library is still being asked.
+        expect(row(page, "Remote_Slow 本館図書館").locator(".where__badge")).to_have_text(
+            "貸出中", timeout=20_000
+        )
+        expect(page.locator("#where-progress")).to_have_text(
+            "すべての図書館の結果が届きました", timeout=5_000
+        )
+        expect(row(page, "デモ市立中央図書館").locator(".where__badge")).to_have_text("貸出可")
+        expect(row(page, "Remote_Down 本館図書館").locator(".where__badge")).to_have_text(
+            "確認できませんでした"
+        )
+        reserve = row(page, "Remote_Fast 駅前図書館").get_by_role("link", name="この図書館のサイトで予約する")
+        expect(reserve).to_have_attribute("href", f"{libraries['fast'].url}/reserve/{KOKORO}")
+        kokoro = Record.objects.get(title="こころ")
+        expect(
+            row(page, "デモ市立中央図書館").get_by_role("link", name="この図書館で予約する")
+        ).to_have_attribute("href", f"/records/{kokoro.pk}#hold")
+        expect(page.locator("meta[http-equiv=refresh]")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_page_reloaded_with_its_session_goes_on_with_it_in_the_browser(page, url, libraries):
+    page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
+    expect(page.locator("#where-progress")).to_have_text("すべての図書館の結果が届きました", timeout=15_000)
+    asked = len(libraries["fast"].requests)
+    page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区&check=1"))
+    assert "session=" in page.url
+    expect(page.locator("#where-progress")).to_have_text("すべての図書館の結果が届きました", timeout=15_000)
+    expect(row(page, "Remote_Fast 駅前図書館").locator(".where__badge")).to_have_text("貸出可")
+    assert len(libraries["fast"].requests) == asked, "answered from the answer cache, not asked again"
