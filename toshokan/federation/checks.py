@@ -31,6 +31,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -53,6 +54,7 @@ CACHE_ALIAS = "federation"
 KEY_PREFIX = "toshokan:fed:check:"
 FLUSH_S = 0.2  # how often a runner writes what has arrived: a poll sees answers at most this late
 GRACE_S = 2.0  # after the deadline, how long a poll waits for a runner's last flush before Error
+_SESSION = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe gives
 
 
 class CheckRefused(ValueError):
@@ -154,6 +156,8 @@ class CheckState:
 
 def poll(session: str, *, now: float | None = None) -> CheckState | None:
     """The session's answers so far, or None when there is no such session (unknown or expired)."""
+    if not _SESSION.fullmatch(session):  # not one of ours: never a cache key made from any string
+        return None
     cache = _cache()
     meta = cache.get(_meta_key(session))
     if meta is None:

@@ -166,8 +166,10 @@ def test_session_ids_are_long_and_random():
     assert all(len(i) >= 32 for i in ids)
 
 
-def test_an_unknown_session_polls_as_none():
-    assert checks.poll("no-such-session") is None
+def test_an_unknown_or_malformed_session_polls_as_none():
+    assert checks.poll("no-such-session-of-ours-at-all") is None
+    assert checks.poll("../../etc/passwd") is None
+    assert checks.poll("x" * 300) is None
 
 
 @pytest.mark.parametrize(
