@@ -178,3 +178,12 @@ def test_every_catalogue_label_has_an_english_form():
             assert translation.gettext(label) != label, label
         for label in labels.NDC_CLASS_LABELS_JA:
             assert translation.gettext(label) != label, label
+
+
+def test_every_page_credits_the_data_it_shows_with_its_licence(client, kokoro):
+    body = text(client.get("/"))
+    assert "青空文庫" in body and "CC BY 4.0" in body
+    assert "図書館の所在データ" in body and "© OpenStreetMap contributors" in body and "ODbL" in body
+    client.cookies["django_language"] = "en"
+    body = text(client.get("/"))
+    assert "Library locations: National Diet Library" in body and "© OpenStreetMap contributors" in body
