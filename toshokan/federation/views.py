@@ -5,7 +5,8 @@ the library registry — it lists the nearest libraries at once (the registry's 
 first), then the page's script asks `/calil/check` (plain JSON) and fills in each branch's status as
 its system answers, polling the session as Calil's clients do. Each branch links to its system's
 reservation page (`reserveurl`); for this toshokan's own branches the link is the record page's hold
-form. The list works without the map and without script (the place form is plain GET).
+form. The list works without the map, and without script: the place form is plain GET, and a link
+starts the check on the server, the page then reloading itself with the session until it is done.
 """
 
 from __future__ import annotations
@@ -135,29 +136,37 @@ def _with_check(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def where(request: HttpRequest) -> HttpResponse:
-    isbns, isbn_error = _isbns(request)
-    places = _places()
+def _place(request: HttpRequest) -> tuple[Place | None, str, list[Library]]:
+    """The place asked about, why it cannot be used (if so), and the libraries nearest it."""
     geocode = parse_geocode(request.GET.get("geocode", ""))
     pref = request.GET.get("pref", "").strip()
     city = request.GET.get("city", "").strip()
-    place: Place | None = None
-    place_error = ""
-    libraries: list[Library] = []
     if request.GET.get("geocode") and geocode is None:
-        place_error = _("位置は「経度,緯度」の形で指定してください。")
-    elif geocode is not None:
-        place = Place(label=_("現在地"), geocode=geocode)
-    elif pref or city:
-        in_place = selectors.libraries(pref=pref or None, city=city or None)
-        if not in_place:
-            place_error = _("「%(place)s」の図書館は登録されていません。") % {"place": f"{pref}{city}"}
-        else:
-            place = Place(label=f"{pref}{city}", geocode=_centre(in_place), pref=pref, city=city)
-            if place.geocode is None:
-                libraries = in_place[:NEARBY]
-    if place is not None and place.geocode is not None:
-        libraries = selectors.libraries(geocode=place.geocode, limit=NEARBY)
+        return None, _("位置は「経度,緯度」の形で指定してください。"), []
+    if geocode is not None:
+        return (
+            Place(label=_("現在地"), geocode=geocode),
+            "",
+            selectors.libraries(geocode=geocode, limit=NEARBY),
+        )
+    if not (pref or city):
+        return None, "", []
+    in_place = selectors.libraries(pref=pref or None, city=city or None)
+    if not in_place:
+        return None, _("「%(place)s」の図書館は登録されていません。") % {"place": f"{pref}{city}"}, []
+    # Nearest first from the municipality's centre: its own libraries, then its neighbours'.
+    place = Place(label=f"{pref}{city}", geocode=_centre(in_place), pref=pref, city=city)
+    if place.geocode is None:
+        return place, "", in_place[:NEARBY]
+    return place, "", selectors.libraries(geocode=place.geocode, limit=NEARBY)
+
+
+def where(request: HttpRequest) -> HttpResponse:
+    isbns, isbn_error = _isbns(request)
+    places = _places()
+    pref = request.GET.get("pref", "").strip()
+    city = request.GET.get("city", "").strip()
+    place, place_error, libraries = _place(request)
 
     # Without script: 「貸出状況を表示する」 starts the check here and the page reloads itself (a
     # <noscript> refresh) with the session until every library has answered.
