@@ -44,3 +44,12 @@ def test_make_bench_can_run_the_federation_step_alone():
     args = run.parse_args(["--only", "federation", "--fed-systems", "50"])
     assert args.only == ["federation"] and args.fed_systems == 50 and args.fed_repeats == 3
     assert run.parse_args(["--quick"]).fed_systems == 200
+
+
+def test_every_isbn_the_benchmark_checks_is_a_valid_isbn():
+    # A malformed one is answered Error without a request, and the check would ask fewer than ten.
+    from benchmarks.federation import ISBNS
+    from toshokan.catalog.domain.identifiers import normalize_isbn
+
+    assert len(set(ISBNS)) == 10
+    assert [normalize_isbn(i) for i in ISBNS] == ISBNS
