@@ -214,6 +214,8 @@ TOSHOKAN_MAP_TILES = {
 }
 # toshokan's own Calil appkey, for systems registered with connector = "calil" (empty: they answer Error).
 TOSHOKAN_CALIL_APPKEY = os.environ.get("TOSHOKAN_CALIL_APPKEY", "")
+# Calil's API, for the systems registered with connector = "calil" and no endpoint of their own.
+TOSHOKAN_CALIL_API_URL = os.environ.get("TOSHOKAN_CALIL_API_URL", "https://api.calil.jp")
 # The library registry file (docs/libraries.md): unset, `load_libraries` and the demo load the shipped one.
 TOSHOKAN_LIBRARIES = os.environ.get("TOSHOKAN_LIBRARIES") or str(BASE_DIR / "data/libraries/demo.toml")
 # Appkeys that /calil/library and /calil/check accept, comma-separated; empty: any appkey (or none).

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-from toshokan.federation import engine
+import pytest
+
+from toshokan.federation import engine, selectors, services
 from toshokan.federation.domain.availability import BranchStatus as B
 from toshokan.federation.domain.availability import SystemAnswer, SystemStatus
-from toshokan.federation.domain.registry import Connector, SystemSpec
+from toshokan.federation.domain.registry import BranchSpec, CheckSettings, Connector, Registry, SystemSpec
 from toshokan.federation.engine import Breakers, Limits
 from toshokan.federation.tests.stubs import Request, response
 
@@ -89,3 +91,27 @@ def test_without_an_appkey_calil_is_not_called(stubs, settings):
         )
         assert result["Aomori_Pref"][NEKO].error == "no upstream Calil appkey configured"
     assert stub.requests == 0
+
+
+@pytest.mark.django_db
+def test_a_registered_calil_system_without_an_endpoint_asks_calils_api_named_in_the_settings(stubs, settings):
+    # The demo registers its 684 real systems so: connector "calil", no endpoint of their own.
+    settings.TOSHOKAN_CALIL_APPKEY = "toshokan-key"
+    stub = stubs.add(calil_like(polls_before_done=0))
+    settings.TOSHOKAN_CALIL_API_URL = stub.url
+    registry = Registry(
+        check=CheckSettings(),
+        systems=(
+            SystemSpec(
+                systemid="Aomori_Pref", name="青森県立図書館", connector=Connector.CALIL,
+                branches=(BranchSpec(libkey="県立", formal="青森県立図書館"),),
+            ),
+        )
+    )  # fmt: skip
+    services.sync_registry(registry, source="test.toml")
+    selectors.forget_registry()
+    (system,) = selectors.registry().systems
+    assert system.endpoint == stub.url
+    result = run([system])["Aomori_Pref"]
+    assert result[NEKO].libkeys == {"県立": B.AVAILABLE}
+    assert stub.requests == 1
