@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -47,15 +47,15 @@ def _still_running(state: CheckState, systemids: set[str]) -> bool:
     )
 
 
-def payload(state: CheckState) -> dict[str, object]:
-    """Calil's JSON shape for a check session's state."""
+def payload(state: CheckState, *, absolute: Callable[[str], str] = str) -> dict[str, object]:
+    """Calil's JSON shape for a check session's state; `absolute` makes a reserveurl absolute."""
     return {
         "session": state.session,
         "books": {
             isbn: {
                 systemid: {
                     "status": answer.status.value,
-                    "reserveurl": answer.reserveurl,
+                    "reserveurl": _reserveurl(answer.reserveurl, absolute),
                     "libkey": {libkey: status.value for libkey, status in answer.libkeys.items()},
                 }
                 for systemid, answer in systems.items()
@@ -66,56 +66,45 @@ def payload(state: CheckState) -> dict[str, object]:
     }
 
 
-def xml_body(state: CheckState, *, book_url: str = "") -> bytes:
+def _reserveurl(url: str, absolute: Callable[[str], str]) -> str:
+    # This toshokan's own record pages are site paths when TOSHOKAN_PUBLIC_URL is unset; a Calil
+    # client runs on another site, where a path would lead nowhere.
+    return absolute(url) if url.startswith("/") and not url.startswith("//") else url
+
+
+def xml_body(
+    state: CheckState, *, book_url: str = "", absolute: Callable[[str], str] = str
+) -> etree._Element:
     """Calil's XML shape: <result><session/><continue/><books><book isbn calilurl><system systemid>…"""
+    text = respond.text
     root = etree.Element("result")
-    etree.SubElement(root, "session").text = state.session
+    etree.SubElement(root, "session").text = text(state.session)
     etree.SubElement(root, "continue").text = "1" if state.running else "0"
     books = etree.SubElement(root, "books")
     for isbn, systems in state.books.items():
-        book = etree.SubElement(books, "book", isbn=isbn, calilurl=book_url.replace("{isbn}", isbn))
+        book = etree.SubElement(
+            books, "book", isbn=text(isbn), calilurl=text(book_url.replace("{isbn}", isbn))
+        )
         for systemid, answer in systems.items():
-            system = etree.SubElement(book, "system", systemid=systemid)
+            system = etree.SubElement(book, "system", systemid=text(systemid))
             etree.SubElement(system, "status").text = answer.status.value
-            etree.SubElement(system, "reserveurl").text = answer.reserveurl
+            etree.SubElement(system, "reserveurl").text = text(_reserveurl(answer.reserveurl, absolute))
             libkeys = etree.SubElement(system, "libkeys")
             for libkey, status in answer.libkeys.items():
-                etree.SubElement(libkeys, "libkey", name=libkey).text = status.value
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-def _plain_json_for_blank_callback(request: HttpRequest) -> None:
-    # Calil gives plain JSON for a blank callback as for `no` (some clients send callback=" ").
-    if "callback" in request.GET and not request.GET["callback"].strip():
-        query = request.GET.copy()
-        query["callback"] = "no"
-        request.GET = query  # type: ignore[assignment]
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    """A refused request, in the format asked for: JSON(P) `{"error": …}` or XML `<Error>…</Error>`."""
-    if respond.wants_xml(request):
-        root = etree.Element("Error")
-        root.text = message
-        response = respond.xml(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    else:
-        response = respond.json_or_jsonp(request, {"error": message})
-    if response.status_code == 200:
-        response.status_code = status
-    return response
+                etree.SubElement(libkeys, "libkey", name=text(libkey)).text = status.value
+    return root
 
 
 def _answer(request: HttpRequest, state: CheckState, *, status: int = 200, error: str = "") -> HttpResponse:
+    absolute = request.build_absolute_uri
     if respond.wants_xml(request):
-        book_url = request.build_absolute_uri(reverse("federation:where")) + "?isbn={isbn}"
-        response = respond.xml(xml_body(state, book_url=book_url))
+        book_url = absolute(reverse("federation:where")) + "?isbn={isbn}"
+        response = respond.xml(xml_body(state, book_url=book_url, absolute=absolute), status)
     else:
-        body = payload(state)
+        body = payload(state, absolute=absolute)
         if error:
             body["error"] = error
-        response = respond.json_or_jsonp(request, body)
-    if response.status_code == 200:
-        response.status_code = status
+        response = respond.json_or_jsonp(request, body, status)
     # The answer changes with every poll.
     response["Cache-Control"] = "no-store"
     return response
@@ -135,13 +124,11 @@ def _registry_and_start(isbns: list[str], systemids: list[str]) -> tuple[Registr
 
 @require_GET
 async def check(request: HttpRequest) -> HttpResponse:
-    _plain_json_for_blank_callback(request)
-    keys = getattr(settings, "TOSHOKAN_CALIL_APPKEYS", ()) or ()
-    if keys and request.GET.get("appkey", "") not in keys:
-        return _error(request, "appkey is missing or not known: ask this library for one", 403)
-    fmt = request.GET.get("format", "json").strip().lower() or "json"
-    if fmt not in ("json", "xml"):
-        return _error(request, f"format must be json or xml, not {fmt!r}", 400)
+    try:
+        respond.check_appkey(request)
+        respond.check_format(request)
+    except respond.BadRequest as refused:
+        return respond.error(request, str(refused), refused.status)
 
     session = request.GET.get("session", "").strip()
     if session:
@@ -156,7 +143,7 @@ async def check(request: HttpRequest) -> HttpResponse:
     try:
         registry, session = await sync_to_async(_registry_and_start)(isbns, systemids)
     except checks.CheckRefused as refused:
-        return _error(request, str(refused), 400)
+        return respond.error(request, str(refused), 400)
     local = {s.systemid for s in registry.systems if s.connector is Connector.LOCAL} & set(systemids)
     started = time.monotonic()
     state = await _poll(session)
@@ -167,5 +154,5 @@ async def check(request: HttpRequest) -> HttpResponse:
         await asyncio.sleep(_POLL_S)
         state = await _poll(session)
     if state is None:  # the cache lost it at once: nothing a client could poll
-        return _error(request, "the check's session could not be stored; try again", 503)
+        return respond.error(request, "the check's session could not be stored; try again", 503)
     return _answer(request, state)

@@ -15,10 +15,8 @@ library's own page calling its own toshokan should not need one.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from lxml import etree
@@ -26,20 +24,9 @@ from lxml import etree
 from ..domain.registry_file import format_geocode, parse_geocode
 from ..selectors import Library, libraries
 from . import respond
+from .respond import BadRequest
 
 MAX_LIMIT = 10_000
-
-
-class BadRequest(ValueError):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _appkey(request: HttpRequest) -> None:
-    keys = getattr(settings, "TOSHOKAN_CALIL_APPKEYS", ()) or ()
-    if keys and request.GET.get("appkey", "") not in keys:
-        raise BadRequest("appkey is missing or not known: ask this library for one", status=403)
 
 
 def _limit(request: HttpRequest) -> int | None:
@@ -59,13 +46,6 @@ def _geocode(request: HttpRequest) -> tuple[float, float] | None:
         return parse_geocode(raw)
     except ValueError as error:
         raise BadRequest(f"geocode {error}") from None
-
-
-def _format(request: HttpRequest) -> str:
-    fmt = request.GET.get("format", "json").strip().lower() or "json"
-    if fmt not in ("json", "xml"):
-        raise BadRequest(f"format must be json or xml, not {fmt!r}")
-    return fmt
 
 
 def as_calil(library: Library) -> dict[str, Any]:
@@ -95,7 +75,7 @@ def as_calil(library: Library) -> dict[str, Any]:
     return row
 
 
-def _xml(rows: list[dict[str, Any]]) -> bytes:
+def _xml(rows: list[dict[str, Any]]) -> etree._Element:
     root = etree.Element("Libraries")
     for row in rows:
         element = etree.SubElement(root, "Library")
@@ -103,39 +83,15 @@ def _xml(rows: list[dict[str, Any]]) -> bytes:
             child = etree.SubElement(element, name)
             if value is None:
                 continue
-            child.text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _json(request: HttpRequest, payload: Any, status: int = 200) -> HttpResponse:
-    # Calil's library API gives plain JSON for a blank callback (its documentation; pycalil sends
-    # callback=" "); respond.json_or_jsonp knows only the `no` of the check API.
-    if "callback" in request.GET and not request.GET["callback"].strip():
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-        response["Access-Control-Allow-Origin"] = "*"
-    else:
-        response = respond.json_or_jsonp(request, payload)
-    if response.status_code == 200:
-        response.status_code = status
-    return response
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    if respond.wants_xml(request):
-        root = etree.Element("Error")
-        root.text = message
-        response = respond.xml(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-        response.status_code = status
-        return response
-    return _json(request, {"error": message}, status)
+            child.text = ("true" if value else "false") if isinstance(value, bool) else respond.text(value)
+    return root
 
 
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
     try:
-        _appkey(request)
-        fmt = _format(request)
+        respond.check_appkey(request)
+        fmt = respond.check_format(request)
         geocode = _geocode(request)
         limit = _limit(request)
         found = libraries(
@@ -146,8 +102,8 @@ def library(request: HttpRequest) -> HttpResponse:
             limit=limit,
         )
     except BadRequest as error:
-        return _error(request, str(error), error.status)
+        return respond.error(request, str(error), error.status)
     rows = [as_calil(lib) for lib in found]
     if fmt == "xml":
-        return respond.xml(_xml(rows))
-    return _json(request, rows)
+        return respond.xml(_xml(rows), pretty=True)
+    return respond.json_or_jsonp(request, rows)

@@ -174,6 +174,12 @@ def test_a_named_jsonp_callback_wraps_the_answer_and_a_dangerous_one_is_refused(
         timeout=10,
     )
     assert r.status_code == 400
+    r = requests.get(
+        f"{live_server.url}/calil/check",
+        params={"isbn": KOKORO, "systemid": "Tokyo_Demo", "callback": "jQuery1\n"},
+        timeout=10,
+    )
+    assert r.status_code == 400, "an identifier and nothing after it"
 
 
 def test_an_unknown_systemid_answers_error_and_the_others_still_answer(libraries, live_server):
@@ -242,3 +248,30 @@ def test_when_appkeys_are_configured_only_those_may_check(libraries, live_server
         f"{live_server.url}/calil/check", params={**params, "appkey": "library-page-key"}, timeout=10
     )
     assert r.status_code == 200 and r.json()["books"][KOKORO]["Tokyo_Demo"]["status"] == "OK"
+
+
+def test_this_librarys_own_reserveurl_is_absolute_for_a_client_on_another_site(
+    libraries, live_server, settings
+):
+    settings.TOSHOKAN_PUBLIC_URL = ""  # the record page's path is all the local connector knows
+    params = {"isbn": KOKORO, "systemid": "Tokyo_Demo"}
+    r = requests.get(f"{live_server.url}/calil/check", params={**params, "callback": "no"}, timeout=10)
+    url = r.json()["books"][KOKORO]["Tokyo_Demo"]["reserveurl"]
+    assert url.startswith(f"{live_server.url}/records/"), url
+    r = requests.get(f"{live_server.url}/calil/check", params={**params, "format": "xml"}, timeout=10)
+    assert etree.fromstring(r.content).findtext("books/book/system/reserveurl") == url
+
+
+def test_characters_xml_cannot_carry_in_a_request_do_not_break_the_xml_answer(libraries, live_server):
+    r = requests.get(
+        f"{live_server.url}/calil/check",
+        params={"isbn": KOKORO, "systemid": "Tokyo_Demo,No\x01Such", "format": "xml"},
+        timeout=10,
+    )
+    assert r.status_code == 200
+    systems = etree.fromstring(r.content).findall("books/book/system")
+    assert [s.get("systemid") for s in systems] == ["Tokyo_Demo", "No\ufffdSuch"]
+    r = requests.get(
+        f"{live_server.url}/calil/check", params={"session": "a\x01b", "format": "xml"}, timeout=10
+    )
+    assert r.status_code == 404 and etree.fromstring(r.content).findtext("continue") == "0"
