@@ -11,7 +11,6 @@ starts the check on the server, the page then reloading itself with the session 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,12 +24,13 @@ from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isb
 
 from . import checks, selectors
 from .checks import CheckState
+from .domain import holdings
 from .domain.availability import BranchStatus, SystemStatus
 from .domain.registry import Connector
+from .domain.registry_file import parse_geocode
 from .selectors import Library
 
 NEARBY = 20  # libraries listed for a place: enough to find one open nearby, few enough to read
-_GEOCODE = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,2}(?:\.\d+)?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +41,6 @@ class Place:
     city: str = ""
 
 
-def parse_geocode(text: str) -> tuple[float, float] | None:
-    """Calil's `geocode`: "longitude,latitude" in degrees; None when it is not one."""
-    match = _GEOCODE.match(text or "")
-    if not match:
-        return None
-    lon, lat = float(match.group(1)), float(match.group(2))
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return None
-    return lon, lat
-
-
 def _centre(libraries: list[Library]) -> tuple[float, float] | None:
     points = [lib.geocode for lib in libraries if lib.geocode]
     if not points:
@@ -59,9 +48,7 @@ def _centre(libraries: list[Library]) -> tuple[float, float] | None:
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
-# Calil's branch statuses, most useful first: with several ISBNs (editions) a branch shows its best.
-# where.js keeps the same order for the pages it fills in itself.
-RANK = [s for s in BranchStatus]
+# A badge's look per status; where.js is given the same table and holdings.RANK's order.
 CSS = {
     BranchStatus.AVAILABLE: "available",
     BranchStatus.HELD: "held",
@@ -90,7 +77,8 @@ def library_state(state: CheckState, isbns: list[str], lib: Library) -> dict[str
         if status is not BranchStatus.NOT_HELD and answer.reserveurl and not reserve:
             reserve = answer.reserveurl
     if statuses:
-        best = min(statuses, key=RANK.index)
+        # With several ISBNs (editions) a branch shows the most useful, as for several copies.
+        best = holdings.best(statuses) or BranchStatus.NOT_HELD
         return {"state": "answered", "status": best.value, "css": CSS[best], "reserve": reserve}
     return {
         "state": "running" if running else "error",
@@ -138,11 +126,14 @@ def _with_check(request: HttpRequest) -> str:
 
 def _place(request: HttpRequest) -> tuple[Place | None, str, list[Library]]:
     """The place asked about, why it cannot be used (if so), and the libraries nearest it."""
-    geocode = parse_geocode(request.GET.get("geocode", ""))
     pref = request.GET.get("pref", "").strip()
     city = request.GET.get("city", "").strip()
-    if request.GET.get("geocode") and geocode is None:
-        return None, _("位置は「経度,緯度」の形で指定してください。"), []
+    geocode = None
+    if request.GET.get("geocode", "").strip():
+        try:
+            geocode = parse_geocode(request.GET["geocode"].strip())
+        except ValueError:
+            return None, _("位置は「経度,緯度」の形で指定してください。"), []
     if geocode is not None:
         return (
             Place(label=_("現在地"), geocode=geocode),
@@ -214,6 +205,8 @@ def where(request: HttpRequest) -> HttpResponse:
         "session": session if state is not None else "",
         "holdUrl": hold_url,
         "pollMs": 1500,
+        "rank": [status.value for status in (*holdings.RANK, BranchStatus.NOT_HELD)],
+        "css": {status.value: css for status, css in CSS.items()},
         "origin": place.geocode if place else None,
         "tiles": {"url": str(tiles.get("URL", "")), "attribution": str(tiles.get("ATTRIBUTION", ""))},
         "libraries": [

@@ -5,13 +5,6 @@
 (function () {
   "use strict";
 
-  // Calil's branch statuses, most useful first: with several ISBNs (editions) a branch shows its best.
-  var RANK = ["貸出可", "蔵書あり", "館内のみ", "貸出中", "予約中", "準備中", "休館中", "蔵書なし"];
-  var CSS = {
-    "貸出可": "available", "蔵書あり": "held", "館内のみ": "reference", "貸出中": "on-loan",
-    "予約中": "on-loan", "準備中": "processing", "休館中": "closed", "蔵書なし": "none"
-  };
-
   function locateButton() {
     var button = document.getElementById("where-locate");
     var form = document.getElementById("where-form");
@@ -68,18 +61,20 @@
     return markers;
   }
 
-  function best(statuses) {
+  // With several ISBNs (editions) a branch shows its most useful status, in the server's order
+  // (data.rank: federation/domain/holdings.py, the order a branch's copies are merged in).
+  function best(rank, statuses) {
     var found = null;
     statuses.forEach(function (s) {
-      if (RANK.indexOf(s) >= 0 && (found === null || RANK.indexOf(s) < RANK.indexOf(found))) found = s;
+      if (rank.indexOf(s) >= 0 && (found === null || rank.indexOf(s) < rank.indexOf(found))) found = s;
     });
     return found;
   }
 
   // One library's state from a /calil/check answer: running, error, or a branch status and links.
-  function libraryState(books, isbns, lib) {
+  function libraryState(data, books, lib) {
     var running = false, error = 0, statuses = [], reserve = "";
-    isbns.forEach(function (isbn) {
+    data.isbns.forEach(function (isbn) {
       var sys = books[isbn] && books[isbn][lib.systemid];
       if (!sys || sys.status === "Running") { running = true; return; }
       if (sys.status === "Error") { error += 1; return; }
@@ -87,7 +82,7 @@
       statuses.push(st || "蔵書なし");
       if (st && sys.reserveurl && !reserve) reserve = sys.reserveurl;
     });
-    if (statuses.length) return {state: "answered", status: best(statuses), reserve: reserve, partial: running};
+    if (statuses.length) return {state: "answered", status: best(data.rank, statuses), reserve: reserve, partial: running};
     if (running) return {state: "running"};
     return {state: "error"};
   }
@@ -97,14 +92,14 @@
     data.libraries.forEach(function (lib) {
       var row = document.getElementById(lib.id);
       if (!row) return;
-      var s = libraryState(books, data.isbns, lib);
+      var s = libraryState(data, books, lib);
       if (s.state !== "running" && !s.partial) done += 1;
       var badge = row.querySelector(".where__badge");
       var actions = row.querySelector(".where__actions");
       var text, css;
       if (s.state === "running") { text = data.labels.running; css = "running"; }
       else if (s.state === "error") { text = data.labels.error; css = "error"; }
-      else { text = data.labels.statuses[s.status] || s.status; css = CSS[s.status] || "none"; }
+      else { text = data.labels.statuses[s.status] || s.status; css = data.css[s.status] || "none"; }
       if (badge.textContent !== text) {
         badge.textContent = text;
         badge.className = "status where__badge where__badge--" + css;
