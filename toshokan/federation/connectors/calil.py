@@ -18,11 +18,10 @@ from typing import Any
 
 from django.conf import settings
 
-from ..domain.availability import BranchStatus, SystemAnswer, SystemStatus
+from ..domain import holdings
+from ..domain.availability import SystemAnswer, SystemStatus
 from ..domain.registry import SystemSpec
 from .base import FetchError, Http, ok, reserve_url
-
-_STATUSES = {s.value: s for s in BranchStatus}
 
 
 class NotConfigured(FetchError):
@@ -66,10 +65,6 @@ class CalilConnector:
         if status not in ("OK", "Cache"):
             return SystemAnswer(SystemStatus.ERROR, error=f"upstream Calil: {status}")
         libkeys: dict[Any, Any] = entry["libkey"] if isinstance(entry.get("libkey"), dict) else {}
-        statuses = {
-            str(k): _STATUSES.get(v, BranchStatus.HELD)
-            for k, v in libkeys.items()
-            if isinstance(v, str) and v != BranchStatus.NOT_HELD.value
-        }
+        statuses = {str(k): s for k, v in libkeys.items() if (s := holdings.from_calil(v)) is not None}
         remote: str = entry["reserveurl"] if isinstance(entry.get("reserveurl"), str) else ""
         return ok(statuses, reserve_url(spec, isbn, remote))

@@ -10,7 +10,6 @@ answered by the other toshokan's `local` logic as `{"isbns": {isbn: {"libkeys": 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from ..domain import holdings
 from ..domain.availability import BranchStatus, SystemAnswer
@@ -18,14 +17,6 @@ from ..domain.registry import SystemSpec
 from .base import FetchError, Http, libkey_for, ok, reserve_url
 
 PATH = "/api/v1/federation/availability"
-_STATUSES = {s.value: s for s in BranchStatus}
-
-
-def _status(value: Any) -> BranchStatus | None:
-    if value == BranchStatus.NOT_HELD.value:
-        return None
-    # A status a newer toshokan adds still says the branch holds the book.
-    return _STATUSES.get(value, BranchStatus.HELD) if isinstance(value, str) else None
 
 
 class ToshokanConnector:
@@ -46,7 +37,7 @@ class ToshokanConnector:
                 raise FetchError(f"no answer for ISBN {isbn} from {url}")
             libkeys: dict[str, BranchStatus] = {}
             for key, value in entry.get("libkeys", {}).items():
-                status = _status(value)
+                status = holdings.from_calil(value)
                 if status is not None:  # two remote branches may stand for one of ours: the better wins
                     holdings.merge(libkeys, libkey_for(spec, str(key), locations), status)
             remote: str = entry["reserveurl"] if isinstance(entry.get("reserveurl"), str) else ""

@@ -56,6 +56,20 @@ def from_copy_status(status: str, *, holds_waiting: bool = False) -> BranchStatu
     return BranchStatus.HELD
 
 
+_WORDS = {status.value: status for status in BranchStatus}
+
+
+def from_calil(word: object) -> BranchStatus | None:
+    """A branch status as a remote system words it in Calil's `libkey` (another toshokan, Calil).
+
+    None for 蔵書なし and for anything that is not a word; a word this toshokan does not know yet (a
+    status a newer peer adds) still says the branch holds the book: 蔵書あり.
+    """
+    if not isinstance(word, str) or word == BranchStatus.NOT_HELD.value:
+        return None
+    return _WORDS.get(word, BranchStatus.HELD)
+
+
 def merge(into: dict[str, BranchStatus], libkey: str, status: BranchStatus) -> None:
     """Record `status` for `libkey`, keeping the more useful one when the branch already has one."""
     current = into.get(libkey)

@@ -58,6 +58,22 @@ def _record(*fields: tuple[str, list[tuple[str, str]]]) -> Record:
     return record
 
 
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("貸出可", B.AVAILABLE),
+        ("予約中", B.RESERVED),
+        ("休館中", B.CLOSED),
+        ("蔵書なし", None),
+        ("取寄中", B.HELD),  # a word a newer peer adds: the branch still holds the book
+        (None, None),
+        (3, None),
+    ],
+)
+def test_a_remote_systems_word_for_a_branch_becomes_a_status(word, expected):
+    assert holdings.from_calil(word) is expected
+
+
 def test_852_says_where_a_copy_is_but_not_whether_it_is_on_the_shelf():
     record = _record(("852", [("a", "UVA"), ("b", "ALDERMAN"), ("c", "STACKS")]), ("852", [("a", "UVA")]))
     assert copies(record) == [Copy("ALDERMAN", B.HELD), Copy("UVA", B.HELD)]
