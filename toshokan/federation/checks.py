@@ -45,6 +45,7 @@ from django.core.cache import BaseCache, caches
 
 from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
 
+from .answer_cache import AnswerCache
 from .domain.availability import BranchStatus, SystemAnswer, SystemStatus
 from .domain.registry import Registry, SystemSpec
 
@@ -289,11 +290,7 @@ def _engine_check() -> CheckFn:
     return engine.check
 
 
-def _answer_cache() -> Any:
-    try:
-        from .answer_cache import AnswerCache
-    except ImportError:  # the engine runs without a result cache
-        return None
+def _answer_cache() -> AnswerCache | None:  # None: measure_sessions runs without one
     return AnswerCache()
 
 
@@ -336,7 +333,7 @@ async def run_chunk(
                 isbns, systems, deadline_s=remaining, on_answer=on_answer, cache=answer_cache
             )
             # The returned answers are the final word (a system the engine gave up on is in it as Error).
-            for systemid, per_isbn in _by_system(result, systems).items():
+            for systemid, per_isbn in result.items():
                 for isbn, answer in per_isbn.items():
                     answers.setdefault(systemid, {})[isbn] = _encode(answer)
     except Exception:
@@ -349,20 +346,6 @@ async def run_chunk(
             per.setdefault(isbn, _encode(SystemAnswer(SystemStatus.ERROR, error=LATE)))
     await asyncio.to_thread(_write_chunk, session, index, answers, done=True)
     return sum(len(per) for per in answers.values())
-
-
-def _by_system(
-    result: Mapping[str, Mapping[str, SystemAnswer]], systems: Sequence[SystemSpec]
-) -> dict[str, Mapping[str, SystemAnswer]]:
-    """The engine's result keyed systemid → ISBN, whichever way round it came."""
-    ids = {s.systemid for s in systems}
-    if all(key in ids for key in result):
-        return dict(result)
-    flipped: dict[str, dict[str, SystemAnswer]] = {}
-    for isbn, per_system in result.items():
-        for systemid, answer in per_system.items():
-            flipped.setdefault(systemid, {})[isbn] = answer
-    return dict(flipped)
 
 
 # -- runners ---------------------------------------------------------------------------------------
