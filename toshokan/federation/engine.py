@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import queue
@@ -315,6 +316,16 @@ class _Run:
             await self._session.close()
 
 
+def _calil_default(spec: SystemSpec) -> SystemSpec:
+    """A calil system registered without an endpoint asks Calil's own API (docs/libraries.md)."""
+    if spec.connector is not Connector.CALIL or spec.endpoint:
+        return spec
+    from django.conf import settings
+
+    url = getattr(settings, "TOSHOKAN_CALIL_API_URL", "") or "https://api.calil.jp"
+    return dataclasses.replace(spec, endpoint=url)
+
+
 def _error(isbns: Iterable[str], message: str) -> dict[str, SystemAnswer]:
     return {i: SystemAnswer(SystemStatus.ERROR, error=message) for i in isbns}
 
@@ -387,7 +398,8 @@ async def check(
     breakers = breakers or process_breakers()
     latencies = latencies or _latencies
     requested = list(dict.fromkeys(isbns))
-    systems = list({spec.systemid: spec for spec in systems}.values())  # a system named twice is asked once
+    # A system named twice is asked once.
+    systems = [_calil_default(spec) for spec in {spec.systemid: spec for spec in systems}.values()]
     normal: dict[str, str] = {}  # requested spelling → ISBN-13
     for isbn in requested:
         with contextlib.suppress(InvalidIdentifier):

@@ -12,7 +12,6 @@ import math
 import threading
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 
 from .domain.registry import BranchSpec, Category, CheckSettings, Connector, Registry, SystemSpec
@@ -59,18 +58,13 @@ def _build_registry() -> Registry:
 
 
 def system_spec(system: LibrarySystem) -> SystemSpec:
-    connector = Connector(system.connector)
-    endpoint = system.endpoint
-    if connector is Connector.CALIL and not endpoint:
-        # The registry leaves a calil system's endpoint empty for Calil's own API (docs/libraries.md).
-        endpoint = getattr(settings, "TOSHOKAN_CALIL_API_URL", "") or "https://api.calil.jp"
     return SystemSpec(
         systemid=system.systemid,
         name=system.name,
         pref=system.pref,
         city=system.city,
-        connector=connector,
-        endpoint=endpoint,
+        connector=Connector(system.connector),
+        endpoint=system.endpoint,
         timeout_s=system.timeout_s,
         options=dict(system.options or {}),
         branches=tuple(branch_spec(b) for b in system.branches.all()),
