@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from ..domain.availability import BranchStatus, SystemAnswer, SystemStatus
 from ..domain.registry import SystemSpec
@@ -77,10 +78,18 @@ def ok(libkeys: Mapping[str, BranchStatus], reserveurl: str = "") -> SystemAnswe
 
 
 def reserve_url(spec: SystemSpec, isbn: str, fallback: str = "") -> str:
-    """The registry's `reserve_url` template filled in with the ISBN, else `fallback`."""
+    """The registry's `reserve_url` template filled in with the ISBN, else `fallback` — the remote
+    system's own link, kept only when it is an http(s) URL (or this site's path): it becomes a link
+    on the patron's page, where `javascript:` or `data:` from a remote server would run as ours."""
     if spec.reserve_url:
         return spec.reserve_url.replace("{isbn}", isbn)
-    return fallback
+    return fallback if _linkable(fallback) else ""
+
+
+def _linkable(url: str) -> bool:
+    if url.startswith("/"):
+        return not url.startswith("//") and not url.startswith("/\\")
+    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def libkey_for(spec: SystemSpec, location: str, mapping: Mapping[str, str] | None = None) -> str:

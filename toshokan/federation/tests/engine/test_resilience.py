@@ -344,3 +344,20 @@ def test_checks_running_at_once_on_one_event_loop_share_the_per_host_cap(stubs):
     assert all(r[NEKO].status is SystemStatus.OK for r in [*first.values(), *second.values()])
     assert shared.requests == 6
     assert shared.max_busy == 2
+
+
+@pytest.mark.parametrize(
+    ("remote", "kept"),
+    [
+        ("https://opac.example/r/{isbn}", "https://opac.example/r/" + NEKO),
+        ("javascript:alert(document.cookie)//{isbn}", ""),
+        (" JavaScript:alert(1)", ""),
+        ("data:text/html,<script>alert(1)</script>", ""),
+        ("//evil.example/{isbn}", ""),
+    ],
+)
+def test_a_remote_reserveurl_is_kept_only_when_it_is_a_web_link(stubs, remote, kept):
+    # It becomes a link on the patron's page: a script URL from a remote server would run as ours.
+    other = stubs.add(s.toshokan_api({NEKO: {"中央": "貸出可"}}, reserveurl=remote))
+    answer = run([NEKO], [system("Other", other)])["Other"][NEKO]
+    assert answer.status is SystemStatus.OK and answer.reserveurl == kept
