@@ -201,6 +201,7 @@ def _double_next(match: re.Match[str]) -> str:
     c = match.group(1)
     return c + c
 
+
 _LEFTOVER = re.compile(r"[^a-z0-9 ]+")
 _KATAKANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
