@@ -4,7 +4,8 @@ Calil answers JSONP by default: `callback(...)` with the name given in `callback
 "callback"); `callback=no` — or a blank callback, which is how Calil's library API and clients such
 as pycalil ask — gives plain JSON; `format=xml` gives XML. `appkey` is checked against
 settings.TOSHOKAN_CALIL_APPKEYS when that lists any. A refused request answers in the format asked
-for: `{"error": …}` (JSON or JSONP) or `<Error>…</Error>`. Clients depend on these details, so they
+for: `{"error": …}` (JSON or JSONP; JSONP with status 200, so that the page's callback runs) or
+`<Error>…</Error>`. Clients depend on these details, so they
 live in one place.
 """
 
@@ -57,7 +58,12 @@ def wants_xml(request: HttpRequest) -> bool:
 
 
 def json_or_jsonp(request: HttpRequest, payload: Any, status: int = 200) -> HttpResponse:
-    """`payload` as JSONP (the default), or plain JSON when `callback` is `no` or blank."""
+    """`payload` as JSONP (the default), or plain JSON when `callback` is `no` or blank.
+
+    `status` is plain JSON's: JSONP always answers 200, since a browser runs a <script> only from a
+    2xx answer — with a 400 or 404 the callback would never see the `error` or `continue: 0` meant
+    for it, and a polling page would never learn to stop.
+    """
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     callback = request.GET.get("callback", "callback")
     if callback.strip() in ("", "no"):
@@ -65,9 +71,7 @@ def json_or_jsonp(request: HttpRequest, payload: Any, status: int = 200) -> Http
     elif len(callback) > 128 or not _CALLBACK.fullmatch(callback):
         return HttpResponseBadRequest("callback must be a JavaScript identifier, or 'no'")
     else:
-        response = HttpResponse(
-            f"{callback}({body});", content_type="text/javascript; charset=utf-8", status=status
-        )
+        response = HttpResponse(f"{callback}({body});", content_type="text/javascript; charset=utf-8")
     # Calil's API is called from any library's web page.
     response["Access-Control-Allow-Origin"] = "*"
     return response
