@@ -12,11 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
-from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
 from toshokan.core.domain import DomainError, NotFound
 from toshokan.core.http import base_url
 
-from . import selectors
+from . import checks, selectors
 from .connectors.local import availability as local_availability
 from .domain import holdings
 from .domain.availability import BranchStatus
@@ -51,13 +50,7 @@ def availability(request: HttpRequest, isbn: str, systemid: str = "") -> dict[st
         raise BadIsbns("isbn: give at least one ISBN")
     if len(given) > MAX_ISBNS:
         raise BadIsbns(f"isbn: at most {MAX_ISBNS} ISBNs at once, not {len(given)}")
-    normal: dict[str, str] = {}
-    wrong = []
-    for value in given:
-        try:
-            normal[value] = normalize_isbn(value)
-        except InvalidIdentifier:
-            wrong.append(value)
+    normal, wrong = checks.isbn13s(given)
     if wrong:
         raise BadIsbns(f"isbn: not ISBNs: {', '.join(wrong)}")
     systems = [s for s in selectors.registry().systems if s.connector is Connector.LOCAL]

@@ -96,6 +96,19 @@ def split_list(text: str) -> list[str]:
     return list(seen)
 
 
+def isbn13s(given: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each ISBN as a client wrote it (ISBN-10 or -13, hyphens allowed) → its ISBN-13, and those
+    that are not ISBNs → why; for the check API, the page and the availability API alike."""
+    normal: dict[str, str] = {}
+    wrong: dict[str, str] = {}
+    for value in given:
+        try:
+            normal[value] = normalize_isbn(value)
+        except InvalidIdentifier as error:
+            wrong[value] = str(error)
+    return normal, wrong
+
+
 # -- the state in the cache ----------------------------------------------------------------------
 
 
@@ -229,12 +242,10 @@ def start(
         raise CheckRefused(f"too many ISBNs: {len(isbns)}, at most {lim.max_isbns} per check")
     if len(systemids) > lim.max_systems:
         raise CheckRefused(f"too many systemids: {len(systemids)}, at most {lim.max_systems} per check")
-    normal: dict[str, str] = {}
-    for given in isbns:
-        try:
-            normal[given] = normalize_isbn(given)
-        except InvalidIdentifier as error:
-            raise CheckRefused(f"isbn {given!r} is not an ISBN: {error}") from None
+    normal, wrong = isbn13s(isbns)
+    if wrong:
+        given, why = next(iter(wrong.items()))
+        raise CheckRefused(f"isbn {given!r} is not an ISBN: {why}")
     registered = {s.systemid: s for s in registry.systems}
     specs = [registered[sid] for sid in systemids if sid in registered]
     unknown = [sid for sid in systemids if sid not in registered]

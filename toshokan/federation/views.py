@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from toshokan.catalog import selectors as catalog_selectors
-from toshokan.catalog.domain.identifiers import InvalidIdentifier, normalize_isbn
 
 from . import checks, selectors
 from .checks import CheckState
@@ -101,16 +100,11 @@ def _isbns(request: HttpRequest) -> tuple[list[str], str]:
     given: list[str] = []
     for value in request.GET.getlist("isbn"):
         given.extend(checks.split_list(value))
-    normal: list[str] = []
-    for value in given:
-        try:
-            isbn = normalize_isbn(value)
-        except InvalidIdentifier:
-            return [], _("「%(isbn)s」はISBNではありません。10桁か13桁の番号を入れてください。") % {
-                "isbn": value
-            }
-        if isbn not in normal:
-            normal.append(isbn)
+    as_13, wrong = checks.isbn13s(given)
+    if wrong:
+        first = next(iter(wrong))
+        return [], _("「%(isbn)s」はISBNではありません。10桁か13桁の番号を入れてください。") % {"isbn": first}
+    normal = list(dict.fromkeys(as_13.values()))
     limit = checks.limits().max_isbns
     if len(normal) > limit:
         return [], _("ISBNは一度に%(n)d件までです。") % {"n": limit}
