@@ -11,18 +11,11 @@ from toshokan.federation.domain.availability import BranchStatus as B
 from toshokan.federation.domain.availability import SystemStatus
 from toshokan.federation.domain.registry import BranchSpec, CheckSettings, Connector, Registry, SystemSpec
 from toshokan.federation.engine import Breakers, Limits
+from toshokan.federation.tests.connectors.test_local import DEMO
 
 NEKO = "9784003101018"
 KOKORO = "9784101010137"
-LOCAL = SystemSpec(
-    systemid="Tokyo_Demo",
-    name="デモ市立図書館",
-    connector=Connector.LOCAL,
-    branches=(
-        BranchSpec(libkey="中央", formal="デモ市立中央図書館", branch="central"),
-        BranchSpec(libkey="東", formal="デモ市立東図書館", branch="east"),
-    ),
-)
+LOCAL = DEMO  # the local connector's tests' system: the same two branches answer here
 
 
 def shelves() -> int:
