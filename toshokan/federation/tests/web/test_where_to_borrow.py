@@ -220,7 +220,10 @@ def test_without_javascript_the_statuses_come_by_reloading_the_page_until_every_
         page = context.new_page()
         page.goto(url(f"/where-to-borrow?isbn={KOKORO}&pref=東京都&city=千代田区"))
         expect(row(page, "デモ市立中央図書館").locator(".where__badge")).to_have_text("確認中…")
-        page.get_by_role("link", name="貸出状況を表示する").click()
+        start = page.get_by_role("link", name="貸出状況を表示する")
+        # A crawler following it would ask every listed library: the link asks robots not to.
+        expect(start).to_have_attribute("rel", "nofollow")
+        start.click()
         assert "session=" in page.url
         # The page refreshes itself every 2 s while a library is still being asked.
         expect(row(page, "Remote_Slow 本館図書館").locator(".where__badge")).to_have_text(
