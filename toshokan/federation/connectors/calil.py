@@ -7,7 +7,8 @@ with `session` (Calil asks for at least 2 seconds between polls) until it is 0. 
 time to answer before the check's deadline; ISBNs still Running upstream then answer Error.
 
 The appkey is toshokan's own (settings.TOSHOKAN_CALIL_APPKEY), never a caller's. Options:
-`systemid` (Calil's systemid, when ours differs), `poll_interval_s` (default 2).
+`systemid` (Calil's systemid, when ours differs), `poll_interval_s` (default and least 2: an
+option can lengthen Calil's interval, never shorten it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ..domain.availability import SystemAnswer, SystemStatus
 from ..domain.registry import SystemSpec
 from .base import FetchError, Http, ok, reserve_url
 
+MIN_POLL_S = 2.0  # Calil's API reference: poll a session no more often than every two seconds
+
 
 class NotConfigured(FetchError):
     """The connector cannot be used as configured; not the remote system's fault."""
@@ -34,7 +37,7 @@ class CalilConnector:
         if not appkey:
             raise NotConfigured("no upstream Calil appkey configured")
         remote_id = str(spec.options.get("systemid") or spec.systemid)
-        interval = float(spec.options.get("poll_interval_s", 2.0))
+        interval = max(MIN_POLL_S, float(spec.options.get("poll_interval_s", MIN_POLL_S)))
         url = spec.endpoint.rstrip("/") + "/check"
         common = [("appkey", appkey), ("format", "json"), ("callback", "no")]
         payload = await self._get(http, url, [*common, ("isbn", ",".join(isbns)), ("systemid", remote_id)])

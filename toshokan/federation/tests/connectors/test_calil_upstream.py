@@ -8,6 +8,7 @@ import json
 import pytest
 
 from toshokan.federation import engine, selectors, services
+from toshokan.federation.connectors import calil
 from toshokan.federation.domain.availability import BranchStatus as B
 from toshokan.federation.domain.availability import SystemAnswer, SystemStatus
 from toshokan.federation.domain.registry import BranchSpec, CheckSettings, Connector, Registry, SystemSpec
@@ -46,6 +47,12 @@ def calil_like(polls_before_done: int):
         await writer.drain()
 
     return behave
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch):
+    """Calil's two seconds between polls, shortened for the stub that stands in for it."""
+    monkeypatch.setattr(calil, "MIN_POLL_S", 0.1)
 
 
 def spec(url: str) -> SystemSpec:
@@ -115,3 +122,13 @@ def test_a_registered_calil_system_without_an_endpoint_asks_calils_api_named_in_
     result = run([system])["Aomori_Pref"]
     assert result[NEKO].libkeys == {"県立": B.AVAILABLE}
     assert stub.requests == 1
+
+
+def test_a_registry_option_cannot_poll_calil_more_often_than_every_two_seconds(stubs, settings, monkeypatch):
+    monkeypatch.setattr(calil, "MIN_POLL_S", 2.0)
+    settings.TOSHOKAN_CALIL_APPKEY = "toshokan-key"
+    stub = stubs.add(calil_like(polls_before_done=1))
+    # poll_interval_s 0.1 asks for a poll at once; two seconds and the margin do not fit in 1.5 s.
+    result = run([spec(stub.url)], deadline_s=1.5)["Aomori_Pref"]
+    assert stub.requests == 1
+    assert result[NEKO].error == "upstream Calil did not finish in time"
