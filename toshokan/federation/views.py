@@ -23,6 +23,7 @@ from toshokan.catalog import selectors as catalog_selectors
 
 from . import checks, selectors
 from .checks import CheckState
+from .connectors import calil
 from .domain import holdings
 from .domain.availability import BranchStatus, SystemStatus
 from .domain.registry import Connector
@@ -146,6 +147,12 @@ def _place(request: HttpRequest) -> tuple[Place | None, str, list[Library]]:
     return place, "", selectors.libraries(geocode=place.geocode, limit=NEARBY)
 
 
+def _online(lib: Library) -> bool:
+    """Whether this library's system can be asked from here at all: a calil system needs toshokan's
+    own Calil appkey. The others are listed as not checked online — a plain fact, not a failure."""
+    return lib.connector != Connector.CALIL or calil.configured()
+
+
 def where(request: HttpRequest) -> HttpResponse:
     isbns, isbn_error = _isbns(request)
     places = _places()
@@ -155,9 +162,12 @@ def where(request: HttpRequest) -> HttpResponse:
 
     # Without script: 「貸出状況を表示する」 starts the check here and the page reloads itself (a
     # <noscript> refresh) with the session until every library has answered.
-    if isbns and libraries and request.GET.get("check") == "1":
+    online = {lib.libid: _online(lib) for lib in libraries}
+    if isbns and any(online.values()) and request.GET.get("check") == "1":
         session = checks.start(
-            isbns, sorted({lib.systemid for lib in libraries}), registry=selectors.registry()
+            isbns,
+            sorted({lib.systemid for lib in libraries if online[lib.libid]}),
+            registry=selectors.registry(),
         )
         query = request.GET.copy()
         query.pop("check")
@@ -188,7 +198,8 @@ def where(request: HttpRequest) -> HttpResponse:
             "url": lib.url,
             "distance": f"{lib.distance_km:.1f}" if lib.distance_km is not None else "",
             "local": lib.connector == Connector.LOCAL,
-            "state": library_state(state, isbns, lib) if state is not None else None,
+            "online": online[lib.libid],
+            "state": library_state(state, isbns, lib) if state is not None and online[lib.libid] else None,
         }
         for lib in libraries
     ]
@@ -210,6 +221,7 @@ def where(request: HttpRequest) -> HttpResponse:
                 "libkey": lib.libkey,
                 "name": lib.formal,
                 "local": lib.connector == Connector.LOCAL,
+                "online": online[lib.libid],
                 "lon": lib.geocode[0] if lib.geocode else None,
                 "lat": lib.geocode[1] if lib.geocode else None,
             }
@@ -218,6 +230,7 @@ def where(request: HttpRequest) -> HttpResponse:
         "labels": {
             "running": _("確認中…"),
             "error": _("確認できませんでした"),
+            "offline": _("オンラインでは確認できません"),
             "notHeld": _("蔵書なし"),
             "reserve": _("この図書館のサイトで予約する"),
             "hold": _("この図書館で予約する"),
@@ -252,6 +265,7 @@ def where(request: HttpRequest) -> HttpResponse:
             "pref": pref,
             "city": city,
             "rows": rows,
+            "any_online": any(online.values()),
             "client": client,
             "attributions": attributions,
             "hold_url": hold_url,

@@ -31,11 +31,16 @@ class NotConfigured(FetchError):
     """The connector cannot be used as configured; not the remote system's fault."""
 
 
+def configured() -> bool:
+    """Whether toshokan has its own Calil appkey, without which no calil system can be asked."""
+    return bool(getattr(settings, "TOSHOKAN_CALIL_APPKEY", ""))
+
+
 class CalilConnector:
     async def check(self, spec: SystemSpec, isbns: Sequence[str], http: Http) -> dict[str, SystemAnswer]:
-        appkey = getattr(settings, "TOSHOKAN_CALIL_APPKEY", "")
-        if not appkey:
+        if not configured():
             raise NotConfigured("no upstream Calil appkey configured")
+        appkey = str(settings.TOSHOKAN_CALIL_APPKEY)
         remote_id = str(spec.options.get("systemid") or spec.systemid)
         interval = max(MIN_POLL_S, float(spec.options.get("poll_interval_s", MIN_POLL_S)))
         url = spec.endpoint.rstrip("/") + "/check"

@@ -47,7 +47,7 @@
       bounds.push([data.origin[1], data.origin[0]]);
     }
     placed.forEach(function (lib) {
-      var m = L.circleMarker([lib.lat, lib.lon], {radius: 8, weight: 2, color: "#1d3557", fillColor: "#8a9099", fillOpacity: 0.9});
+      var m = L.circleMarker([lib.lat, lib.lon], {radius: 8, weight: 2, color: "#1d3557", fillColor: lib.online ? "#8a9099" : "#ffffff", fillOpacity: 0.9});
       m.bindTooltip(lib.name);
       m.on("click", function () {
         var row = document.getElementById(lib.id);
@@ -89,7 +89,8 @@
 
   function paint(data, books, markers) {
     var done = 0;
-    data.libraries.forEach(function (lib) {
+    var online = data.libraries.filter(function (l) { return l.online; });
+    online.forEach(function (lib) {
       var row = document.getElementById(lib.id);
       if (!row) return;
       var s = libraryState(data, books, lib);
@@ -120,7 +121,7 @@
       if (m) m.setStyle({fillColor: css === "available" ? "#1b5e20" : css === "running" ? "#8a9099" : css === "error" || css === "none" ? "#ffffff" : "#9b1c1c"});
     });
     var progress = document.getElementById("where-progress");
-    var total = data.libraries.length;
+    var total = online.length;
     var text = done >= total ? data.labels.done
       : data.labels.progress.replace("%(done)d", String(done)).replace("%(all)d", String(total));
     // Only a change is written, so a screen reader announces progress, not every poll.
@@ -130,13 +131,20 @@
 
   function check(data, markers) {
     var systemids = [];
-    data.libraries.forEach(function (l) { if (systemids.indexOf(l.systemid) < 0) systemids.push(l.systemid); });
+    data.libraries.forEach(function (l) {
+      // A library that cannot be asked from here (a Calil system without toshokan's appkey) says so
+      // in its row from the start; it is not part of the check.
+      if (l.online && systemids.indexOf(l.systemid) < 0) systemids.push(l.systemid);
+    });
+    if (!systemids.length) return;
     var first = data.checkUrl + "?callback=no&format=json&isbn=" + encodeURIComponent(data.isbns.join(",")) +
       "&systemid=" + encodeURIComponent(systemids.join(","));
-    var failures = 0;
+    var failures = 0, restarts = 0;
     function ask(url) {
       fetch(url, {headers: {"Accept": "application/json"}, cache: "no-store"}).then(function (r) {
-        if (r.status === 404 && url !== first) return {"restart": true};  // the session expired: check anew
+        // The session expired: check anew, once (a server that never knows our sessions — several
+        // machines without a shared cache — must not make the page start checks for ever).
+        if (r.status === 404 && url !== first && restarts < 1) { restarts += 1; return {"restart": true}; }
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       }).then(function (body) {

@@ -75,7 +75,7 @@ def test_the_demo_librarys_real_neighbours_answer_error_without_a_calil_appkey_a
 
 
 @pytest.mark.browser
-def test_in_a_browser_the_demo_neighbourhood_fills_in_and_libraries_calil_cannot_reach_say_so(
+def test_in_a_browser_the_demo_neighbourhood_fills_in_and_libraries_that_cannot_be_asked_say_so_at_once(
     page, url, demo_registry
 ):
     from playwright.sync_api import expect
@@ -86,6 +86,9 @@ def test_in_a_browser_the_demo_neighbourhood_fills_in_and_libraries_calil_cannot
     page.get_by_role("button", name="現在地の近くを探す").click()
     rows = page.locator(".where__library")
     expect(rows).to_have_count(20)
+    expect(page.locator('.where__badge[data-state="offline"]').first).to_have_text(
+        "オンラインでは確認できません"
+    )
     expect(rows.first.locator(".where__badge")).to_have_text("貸出可")
     expect(rows.first.get_by_role("link", name="この図書館で予約する")).to_be_visible()
     expect(page.locator("#where-progress")).to_have_text("すべての図書館の結果が届きました", timeout=20_000)
@@ -94,7 +97,28 @@ def test_in_a_browser_the_demo_neighbourhood_fills_in_and_libraries_calil_cannot
         for t in page.locator(".where__badge").all_inner_texts()[1:]
         if t not in ("貸出可", "貸出中", "蔵書なし")
     ]
-    assert set(others) == {"確認できませんでした"}
+    # Without toshokan's own Calil appkey the real neighbours cannot be asked: said plainly from the
+    # start, not shown as a failed check.
+    assert set(others) == {"オンラインでは確認できません"}
     expect(page.locator(".where__attribution")).to_contain_text("OpenStreetMap")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "where-to-borrow-demo.png"), full_page=True)
+
+
+def test_libraries_that_cannot_be_asked_are_said_so_and_left_out_of_the_check_until_an_appkey_is_set(
+    client, demo_registry, settings
+):
+    page = f"/where-to-borrow?isbn={KOKORO}&geocode={MARUNOUCHI}"
+    html = client.get(page).content.decode()
+    assert html.count('data-state="offline"') == 20 - html.count('data-systemid="Tokyo_Demo"')
+    # Without script the check the page starts asks this library's own system alone.
+    started = client.get(page + "&check=1")
+    found = re.search(r"session=([^&]+)", started["Location"])
+    assert found is not None
+    from toshokan.federation import checks
+
+    state = checks.poll(found.group(1))
+    assert state is not None
+    assert set(state.books[KOKORO]) == {"Tokyo_Demo"}
+    settings.TOSHOKAN_CALIL_APPKEY = "toshokan-own-key"
+    assert 'data-state="offline"' not in client.get(page).content.decode()
