@@ -1,0 +1,1 @@
+"""Pure rules of the identity context: no Django, no clock, no network."""
