@@ -27,6 +27,7 @@ response and pass the outcome in as a CRL-equivalent later.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +37,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import ExtensionOID
 
 from toshokan.core.domain import DomainError
 
@@ -215,7 +215,7 @@ def read_basic_four(cert: x509.Certificate) -> BasicFour:
     is redundant and ignored. Each OID must appear at most once.
     """
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound as exc:
         raise JpkiRefused(RefusalReason.MISSING_BASIC_FOUR, "no subjectAltName") from exc
     except ValueError as exc:
@@ -273,7 +273,7 @@ def _verify_end_entity(
     for ca in path[1:]:
         _check_validity(ca, now)
         _require_ca(ca)
-    for child, parent in zip(path, path[1:], strict=False):
+    for child, parent in itertools.pairwise(path):
         try:
             child.verify_directly_issued_by(parent)
         except (InvalidSignature, ValueError, TypeError) as exc:

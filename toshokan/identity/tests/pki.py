@@ -38,9 +38,13 @@ SIGNING_USAGE = dict(digital_signature=True, content_commitment=True)
 AUTH_USAGE = dict(digital_signature=True, content_commitment=False)
 
 
-@functools.cache
 def key(label: str, bits: int = 2048) -> rsa.RSAPrivateKey:
-    """One RSA key per label for the whole test run."""
+    """One RSA key per label and size for the whole test run."""
+    return _key(label, bits)
+
+
+@functools.cache
+def _key(label: str, bits: int) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
