@@ -37,6 +37,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtensionOID
 
 from toshokan.core.domain import DomainError
 
@@ -55,6 +56,22 @@ POLICY_ARC_SIGNING = "1.2.392.200149.8.5.1.1"
 POLICY_ARC_AUTH = "1.2.392.200149.8.5.1.3"
 
 MIN_RSA_BITS = 2048
+
+# The extensions whose meaning these checks know (RFC 5280 §4.2.1); any other marked critical is refused.
+_UNDERSTOOD_EXTENSIONS = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.CERTIFICATE_POLICIES,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+        ExtensionOID.CRL_DISTRIBUTION_POINTS,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    }
+)
 
 
 class RefusalReason(StrEnum):
@@ -138,14 +155,23 @@ CertInput = bytes | x509.Certificate
 
 def load_certificate(data: CertInput) -> x509.Certificate:
     """A certificate from PEM or DER bytes (or one already parsed); MALFORMED if it is neither."""
-    if isinstance(data, x509.Certificate):
-        return data
     try:
-        if data.lstrip().startswith(b"-----BEGIN"):
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError as exc:
-        raise JpkiRefused(RefusalReason.MALFORMED, "not an X.509 certificate") from exc
+        if isinstance(data, x509.Certificate):
+            cert = data
+        elif data.lstrip().startswith(b"-----BEGIN"):
+            cert = x509.load_pem_x509_certificate(data)
+        else:
+            cert = x509.load_der_x509_certificate(data)
+        # Extensions are parsed lazily; a duplicate or undecodable one is refused here, not mid-check.
+        extensions = cert.extensions
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        raise JpkiRefused(RefusalReason.MALFORMED, "not a well-formed X.509 certificate") from exc
+    unknown = [e.oid.dotted_string for e in extensions if e.critical and e.oid not in _UNDERSTOOD_EXTENSIONS]
+    if unknown:
+        # RFC 5280 §4.2: a certificate with a critical extension the relying party does not process
+        # must be rejected.
+        raise JpkiRefused(RefusalReason.MALFORMED, "unrecognised critical extension " + ", ".join(unknown))
+    return cert
 
 
 def verify_signing_certificate(

@@ -15,6 +15,7 @@ Keys are made once per process: RSA-2048 generation is the slow part.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -168,6 +169,7 @@ def card_certificate(
     policy: x509.ObjectIdentifier | None = None,
     san: list[x509.GeneralName] | None = None,
     bits: int = 2048,
+    extra: Sequence[x509.ExtensionType] = (),
 ) -> x509.Certificate:
     """A card's 署名用 (signing=True) or 利用者証明用 certificate issued by `issuer`."""
     k = key(holder, bits)
@@ -220,6 +222,8 @@ def card_certificate(
         san = basic_four_names()
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    for extension in extra:  # extra extensions are marked critical, to test RFC 5280 §4.2
+        builder = builder.add_extension(extension, critical=True)
     return builder.sign(issuer.key, hashes.SHA256())
 
 

@@ -212,6 +212,16 @@ def test_bytes_that_are_no_certificate_are_malformed() -> None:
     assert refused.value.reason is RefusalReason.MALFORMED
 
 
+def test_an_unrecognised_critical_extension_is_refused() -> None:
+    root = pki.root()
+    cert = pki.card_certificate(
+        root, extra=[x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.4.5"), b"\x05\x00")]
+    )
+    with pytest.raises(jpki.JpkiRefused) as refused:
+        verify_signing(cert)
+    assert refused.value.reason is RefusalReason.MALFORMED
+
+
 def test_a_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         verify_signing(pki.card_certificate(pki.root()), now=NOW.replace(tzinfo=None))
