@@ -162,7 +162,7 @@ class TantivyBackend:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._schema = _schema()
+        self._schema = _SCHEMA
         self._index: tantivy.Index | None = None
         self._meta_mtime = 0.0
 

@@ -39,8 +39,13 @@ def phrase(key: str) -> Phrase:
     and the last one."""
     if len(key) < 2:
         return [(0, key)] if key else []
-    last = len(key) - 2
-    tokens = [(i, key[i : i + 2]) for i in range(0, last + 1, 2)]
+    return _every_other(key, 2)
+
+
+def _every_other(key: str, n: int) -> Phrase:
+    """Every other n-gram of `key` from its start, and its last n-gram (len(key) >= n)."""
+    last = len(key) - n
+    tokens = [(i, key[i : i + n]) for i in range(0, last + 1, 2)]
     if last % 2:
         tokens.append((last, key[last:]))
     return tokens
@@ -86,11 +91,7 @@ def trigram_value_tokens(values: list[str]) -> list[str]:
 
 def trigram_phrase(key: str) -> Phrase:
     """The tokens that find `key` (three letters or more) anywhere in a value."""
-    last = len(key) - 3
-    tokens = [(i, key[i : i + 3]) for i in range(0, last + 1, 2)]
-    if last % 2:
-        tokens.append((last, key[last:]))
-    return tokens
+    return _every_other(key, 3)
 
 
 def trigram_start_phrase(key: str) -> Phrase:
