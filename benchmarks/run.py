@@ -37,6 +37,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -516,38 +517,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result["corpus"] = {"records": args.records, "seed": args.seed}
     if corpus is not None and "search" in args.only:
         run_search(corpus, args, result)
+
+    def step(name: str, run: Callable[[], None]) -> None:
+        # One step's failure is reported in its place and the others still run.
+        try:
+            run()
+        except Exception as exc:
+            result[name] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
+            log(f"{name}: failed: {exc}")
+
     if corpus is not None and "http" in args.only:
-        try:
-            run_http(corpus, args, result)
-        except Exception as exc:
-            result["http"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
-            log(f"http: failed: {exc}")
+        step("http", lambda: run_http(corpus, args, result))
     if "import" in args.only:
-        try:
-            run_import(args, result)
-        except Exception as exc:
-            result["import"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
-            log(f"import: failed: {exc}")
+        step("import", lambda: run_import(args, result))
     if "relevance" in args.only:
-        try:
-            run_relevance(args, result)
-        except Exception as exc:
-            result["relevance"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
-            log(f"relevance: failed: {exc}")
+        step("relevance", lambda: run_relevance(args, result))
     if "circulation" in args.only:
-        try:
-            run_circulation(args, result)
-        except Exception as exc:
-            result["circulation"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
-            log(f"circulation: failed: {exc}")
+        step("circulation", lambda: run_circulation(args, result))
     if "federation" in args.only:
         from . import federation
 
-        try:
+        def run_federation() -> None:
             result["federation"] = federation.run(systems=args.fed_systems, repeats=args.fed_repeats, log=log)
-        except Exception as exc:
-            result["federation"] = {"skipped": f"failed: {type(exc).__name__}: {exc}"}
-            log(f"federation: failed: {exc}")
+
+        step("federation", run_federation)
     for scratch in ("_table", "_truth", "_kinds"):
         result.pop(scratch, None)
     result["targets"] = targets(result)
