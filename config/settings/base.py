@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "toshokan.notices",
     "toshokan.circulation",
     "toshokan.federation",
+    "toshokan.passkeys",
+    "toshokan.identity",
+    "toshokan.staff",
     "toshokan.portal",
 ]
 

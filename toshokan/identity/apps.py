@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IdentityConfig(AppConfig):
+    name = "toshokan.identity"
+    label = "identity"
+    verbose_name = "本人確認 Identity (JPKI)"

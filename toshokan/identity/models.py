@@ -1,0 +1,3 @@
+"""Models of toshokan.identity."""
+
+from __future__ import annotations

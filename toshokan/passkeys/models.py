@@ -1,0 +1,3 @@
+"""Models of toshokan.passkeys."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of toshokan.staff."""
+
+from __future__ import annotations
