@@ -6,6 +6,7 @@ Reading history (opt-in) belongs to circulation, which owns what was borrowed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -214,6 +215,29 @@ def log_in(*, card_number: str, pin: str, client_address: str, now: datetime | N
     # let anyone reset it between guesses at others.
     LoginThrottle.objects.filter(key=rules[0][0]).delete()
     return patron
+
+
+def log_in_without_card(
+    *, authenticate: Callable[[], Patron], client_address: str, now: datetime | None = None
+) -> Patron:
+    """`log_in` for a way of logging in that names no card number (a passkey): `authenticate`
+    returns the patron or raises AuthenticationFailed. Only the client address is counted and
+    checked (domain/throttle.py ADDRESS_RULE), sharing its count with card-and-PIN logins, so that
+    one address cannot try on without limit by switching between the two. LoginThrottled is
+    raised before `authenticate` is called. Like `log_in`, a failure is committed before it is
+    raised."""
+    now = now or timezone.now()
+    key = _throttle_key("address", client_address)
+    until = throttle.locked_until(_throttle_state(LoginThrottle.objects.filter(key=key).first()), now)
+    if until is not None:
+        raise LoginThrottled(
+            "ログインの失敗が続いたため、しばらくログインできません (too many failed logins)", until=until
+        )
+    try:
+        return authenticate()
+    except AuthenticationFailed:
+        _count_failure(key, throttle.ADDRESS_RULE, now)
+        raise
 
 
 def change_pin(*, patron: Patron, current_pin: str, new_pin: str, now: datetime | None = None) -> Patron:
