@@ -8,7 +8,15 @@ from django.db.models import Q
 
 from toshokan.catalog.models import Branch
 
-from .domain.enums import BlockReason, NoticeChannel, PatronCategory, Residency, StaffAccessKind
+from .domain.enums import (
+    BlockReason,
+    NoticeChannel,
+    PatronCategory,
+    PatronStatus,
+    RegistrationSource,
+    Residency,
+    StaffAccessKind,
+)
 
 
 def _choices(enum: type) -> list[tuple[str, str]]:
@@ -43,6 +51,18 @@ class Patron(models.Model):
     pin_hash = models.CharField(max_length=255, blank=True)
     registered_on = models.DateField()
     expires_on = models.DateField("有効期限")
+    # 仮登録 until staff have seen an identity document (online sign-up); what it may do meanwhile
+    # is the library's rule (domain/provisional.py).
+    status = models.CharField(
+        "登録状態", max_length=16, choices=_choices(PatronStatus), default=PatronStatus.FULL
+    )
+    registration_source = models.CharField(
+        "登録方法", max_length=16, choices=_choices(RegistrationSource), default=RegistrationSource.DESK
+    )
+    verified_at = models.DateTimeField("本人確認日時", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The expiry date the registration-expiring notice was sent for: once per expiry, again after renewal.
     expiry_notice_sent_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -51,7 +71,14 @@ class Patron(models.Model):
     class Meta:
         verbose_name = "利用者"
         verbose_name_plural = "利用者"
-        indexes = [models.Index(fields=["family_name", "given_name"]), models.Index(fields=["name_reading"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["name_reading"]),
+            models.Index(fields=["birth_date"]),  # duplicate detection: name + date of birth
+            models.Index(
+                fields=["registered_on"], condition=Q(status="provisional"), name="patron_provisional"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.card_number} {self.display_name}"

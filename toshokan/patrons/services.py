@@ -7,7 +7,7 @@ Reading history (opt-in) belongs to circulation, which owns what was borrowed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +18,17 @@ from django.utils.crypto import salted_hmac
 from toshokan.catalog.models import Branch
 from toshokan.core.domain import DomainError, NotFound
 
-from .domain import pins, registration, throttle
+from .domain import eligibility, pins, provisional, registration, throttle
 from .domain.cards import is_valid_card_number, make_card_number, normalise_card_number
-from .domain.enums import BlockReason, NoticeChannel, PatronCategory, Residency, StaffAccessKind
+from .domain.enums import (
+    BlockReason,
+    NoticeChannel,
+    PatronCategory,
+    PatronStatus,
+    RegistrationSource,
+    Residency,
+    StaffAccessKind,
+)
 from .models import CardSequence, LoginThrottle, Patron, PatronBlock, StaffAccess
 
 
@@ -49,6 +57,16 @@ def card_prefix() -> str:
 def registration_years() -> dict[Residency, int]:
     configured = getattr(settings, "TOSHOKAN_REGISTRATION_YEARS", {})
     return {**registration.DEFAULT_YEARS, **{Residency(k): int(v) for k, v in configured.items()}}
+
+
+def registration_rules() -> eligibility.RegistrationRules:
+    """The library's registration rules (TOSHOKAN_REGISTRATION_RULES; docs/signup.md)."""
+    return eligibility.rules_from_mapping(getattr(settings, "TOSHOKAN_REGISTRATION_RULES", None))
+
+
+def provisional_rules() -> provisional.ProvisionalRules:
+    """What a provisional card may do, and for how long (TOSHOKAN_REGISTRATION_RULES)."""
+    return provisional.provisional_rules_from_mapping(getattr(settings, "TOSHOKAN_REGISTRATION_RULES", None))
 
 
 def _today() -> date:
@@ -87,9 +105,19 @@ def register_patron(
     card_number: str = "",
     notice_channel: NoticeChannel | None = None,
     today: date | None = None,
+    status: PatronStatus = PatronStatus.FULL,
+    registration_source: RegistrationSource = RegistrationSource.DESK,
+    verified_at: datetime | None = None,
+    verified_by: Any = None,
 ) -> Patron:
-    """Register a patron at the desk. A pre-printed card's number may be given (its check digit is
-    verified); otherwise the next number is issued."""
+    """Register a patron. A pre-printed card's number may be given (its check digit is verified);
+    otherwise the next number is issued.
+
+    At the desk staff see an identity document, so the card is full at once. Online sign-up
+    registers with status=PROVISIONAL: such a card expires after the provisional period
+    (domain/provisional.py) unless staff verify it (`verify_patron`), which starts the full term.
+    The My Number card sign-up registers a full card with registration_source=JPKI.
+    """
     today = today or _today()
     if not family_name.strip():
         raise PatronError("氏名は必須です (a name is required)", code="name_required")
@@ -122,7 +150,15 @@ def register_patron(
         notice_channel=channel.value,
         pin_hash=pins.hash_pin(pin) if pin else "",
         registered_on=today,
-        expires_on=registration.expiry_date(today, residency, registration_years()),
+        expires_on=(
+            today + timedelta(days=provisional_rules().days)
+            if status == PatronStatus.PROVISIONAL
+            else registration.expiry_date(today, residency, registration_years())
+        ),
+        status=PatronStatus(status).value,
+        registration_source=RegistrationSource(registration_source).value,
+        verified_at=verified_at,
+        verified_by=verified_by,
     )
 
 

@@ -65,3 +65,27 @@ class StaffAccessKind(StrEnum):
     HOLDS = "holds"
     HISTORY = "history"
     NOTICES = "notices"
+
+
+class PatronStatus(StrEnum):
+    """仮登録 / 本登録: a provisional card was issued before staff saw an identity document
+    (online sign-up); it becomes full when they do (domain/provisional.py says what it may do)."""
+
+    PROVISIONAL = "provisional"
+    FULL = "full"
+
+    @property
+    def label_ja(self) -> str:
+        return {"provisional": "仮登録", "full": "本登録"}[self.value]
+
+
+class RegistrationSource(StrEnum):
+    """How the patron registered: at the counter, with the online form, or with the My Number card."""
+
+    DESK = "desk"
+    ONLINE = "online"
+    JPKI = "jpki"
+
+    @property
+    def label_ja(self) -> str:
+        return {"desk": "窓口", "online": "オンライン", "jpki": "マイナンバーカード"}[self.value]

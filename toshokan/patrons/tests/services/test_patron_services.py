@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,7 +11,14 @@ from toshokan.catalog.tests import factories as catalog_factories
 from toshokan.core.domain import DomainError
 from toshokan.patrons import selectors, services
 from toshokan.patrons.domain.cards import is_valid_card_number
-from toshokan.patrons.domain.enums import BlockReason, NoticeChannel, Residency, StaffAccessKind
+from toshokan.patrons.domain.enums import (
+    BlockReason,
+    NoticeChannel,
+    PatronStatus,
+    RegistrationSource,
+    Residency,
+    StaffAccessKind,
+)
 from toshokan.patrons.models import StaffAccess
 from toshokan.patrons.tests import factories
 
@@ -93,3 +100,36 @@ def test_desk_lookup_by_card_or_name():
     assert selectors.search_patrons(patron.card_number) == [patron]
     assert {p.family_name for p in selectors.search_patrons("高")} == {"高橋", "高田"}
     assert selectors.search_patrons("") == []
+
+
+def test_a_desk_registration_is_full_and_an_online_one_provisional_for_the_provisional_period():
+    desk = factories.patron("窓口", today=date(2026, 11, 26))
+    assert (desk.status, desk.registration_source, desk.verified_at) == ("full", "desk", None)
+    online = services.register_patron(
+        family_name="新井",
+        home_branch=catalog_factories.branch(),
+        status=PatronStatus.PROVISIONAL,
+        registration_source=RegistrationSource.ONLINE,
+        today=date(2026, 11, 26),
+    )
+    assert (online.status, online.registration_source) == ("provisional", "online")
+    assert online.expires_on == date(2026, 12, 26)  # 30 days by default
+
+
+def test_a_jpki_registration_records_who_verified_and_when():
+    staff = get_user_model().objects.create_user("clerk")
+    at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    patron = services.register_patron(
+        family_name="番号",
+        home_branch=catalog_factories.branch(),
+        registration_source=RegistrationSource.JPKI,
+        verified_at=at,
+        verified_by=staff,
+    )
+    patron.refresh_from_db()
+    assert (patron.status, patron.registration_source, patron.verified_at, patron.verified_by) == (
+        "full",
+        "jpki",
+        at,
+        staff,
+    )
