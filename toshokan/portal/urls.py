@@ -1,5 +1,7 @@
 from django.urls import path
 
+from toshokan.core.security import csp_report
+
 from . import account, views
 
 app_name = "portal"
@@ -8,6 +10,7 @@ urlpatterns = [
     path("records/<int:record_id>", views.record, name="record"),
     path("records/<int:record_id>/hold", account.place_hold, name="record_hold"),
     path("sw.js", account.service_worker, name="service_worker"),
+    path("csp-report", csp_report, name="csp_report"),
     path("account/", account.home, name="account"),
     path("account/login", account.login, name="account_login"),
     path("account/logout", account.logout, name="account_logout"),

@@ -1,0 +1,90 @@
+"""HTTP security headers Django does not write itself, and the endpoint browsers report CSP
+violations to (docs/security.md).
+
+Django's SecurityMiddleware writes Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-
+Policy and HSTS; django-csp writes Content-Security-Policy. Permissions-Policy (W3C Permissions
+Policy) has no setting in either, hence this small middleware: it switches off the powerful
+browser features no page of toshokan uses, and allows the ones that pages use to this site alone
+— passkeys (publickey-credentials-get/create) and the "libraries near me" button (geolocation).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+log = logging.getLogger("toshokan.security")
+
+DEFAULT_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "publickey-credentials-get": ["self"],
+    "publickey-credentials-create": ["self"],
+    "geolocation": ["self"],
+    "camera": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "bluetooth": [],
+    "midi": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "display-capture": [],
+    "browsing-topics": [],  # no interest-based advertising signals from our pages
+}
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """The header value in the structured-field syntax: `camera=(), geolocation=(self)`."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds Permissions-Policy to every response (TOSHOKAN_PERMISSIONS_POLICY overrides the
+    default, feature by feature)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        policy = {**DEFAULT_PERMISSIONS_POLICY, **getattr(settings, "TOSHOKAN_PERMISSIONS_POLICY", {})}
+        self.header = permissions_policy_header(policy)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+MAX_REPORT_BYTES = 16 * 1024
+
+
+@csrf_exempt  # browsers send reports without a token; the view only writes a log line
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Logs a CSP violation report (report-uri: application/csp-report; Reporting API:
+    application/reports+json). Only where a violation happened and what was blocked is logged —
+    never the page's query string, which may hold a patron's search."""
+    if len(request.body) > MAX_REPORT_BYTES:
+        return HttpResponse(status=413)
+    try:
+        data = json.loads(request.body or b"null")
+    except ValueError:
+        return HttpResponse(status=400)
+    reports = data if isinstance(data, list) else [data]
+    for item in reports:
+        if not isinstance(item, dict):
+            continue
+        body = item.get("csp-report") or item.get("body") or {}
+        if not isinstance(body, dict):
+            continue
+        page = str(body.get("document-uri") or body.get("documentURL") or "").split("?")[0]
+        blocked = str(body.get("blocked-uri") or body.get("blockedURL") or "").split("?")[0]
+        directive = str(body.get("violated-directive") or body.get("effectiveDirective") or "")
+        log.warning("CSP violation on %s: %s blocked %s", page[:200], directive[:100], blocked[:200])
+    return HttpResponse(status=204)
