@@ -11,7 +11,11 @@ from django.conf import settings
 from toshokan.search.engine import reset_backend
 
 # A real SMTP server on loopback (aiosmtpd) for every test that sends e-mail: `smtp_server`, `smtp_down`.
-pytest_plugins = ["toshokan.notices.tests.smtp"]
+pytest_plugins = [
+    "toshokan.notices.tests.smtp",
+    # Transactional tests' flush takes the audit log's append-only triggers off and back on.
+    "toshokan.core.tests.audit_triggers",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import tokens
-from .models import ApiToken
+from .domain.audit import Action
+from .models import ApiToken, AuditEvent
 
 
 @admin.register(ApiToken)
@@ -37,3 +38,59 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.info(request, f"{count} 件を失効させました")
+
+
+AUDIT_FIELDS = (
+    "seq",
+    "at",
+    "action",
+    "via",
+    "actor_id",
+    "actor_username",
+    "patron_id",
+    "reason",
+    "client_address",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """The audit log, to read and search only: nothing can be added, changed or deleted here
+    (the model and the database refuse it too; docs/audit.md)."""
+
+    list_display = [
+        "seq",
+        "at",
+        "action_label",
+        "actor_username",
+        "patron_id",
+        "via",
+        "reason",
+        "client_address",
+    ]
+    list_filter = ["action", "via"]
+    search_fields = ["=patron_id", "=actor_username", "reason"]
+    date_hierarchy = "at"
+    ordering = ["-seq"]
+    actions = None
+    fields = AUDIT_FIELDS
+    readonly_fields = AUDIT_FIELDS
+
+    @admin.display(description="操作", ordering="action")
+    def action_label(self, obj: AuditEvent) -> str:
+        try:
+            return Action(obj.action).label_ja
+        except ValueError:
+            return obj.action
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
