@@ -2,6 +2,11 @@
 
 Every function takes keyword arguments, writes in one transaction and returns the changed patron.
 Reading history (opt-in) belongs to circulation, which owns what was borrowed.
+
+Staff actions are audited (docs/audit.md): a write given `by` (who acts, through what, from where)
+appends an event to the audit log (toshokan.core.audit) in the same transaction; without `by` it is
+the patron's own action (their PIN, their preferences) or the library's (online sign-up, the demo),
+which is not a staff action on someone else's data.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from toshokan.catalog.models import Branch
+from toshokan.core import audit
 from toshokan.core.domain import DomainError, NotFound
 
 from .domain import eligibility, pins, provisional, registration, throttle
@@ -109,6 +115,7 @@ def register_patron(
     registration_source: RegistrationSource = RegistrationSource.DESK,
     verified_at: datetime | None = None,
     verified_by: Any = None,
+    by: audit.By | None = None,
 ) -> Patron:
     """Register a patron. A pre-printed card's number may be given (its check digit is verified);
     otherwise the next number is issued.
@@ -134,7 +141,7 @@ def register_patron(
     channel = notice_channel or (NoticeChannel.EMAIL if email else NoticeChannel.ACCOUNT)
     if channel == NoticeChannel.EMAIL and not email:
         raise PatronError("メールで通知するにはメールアドレスが必要です", code="email_required")
-    return Patron.objects.create(
+    patron = Patron.objects.create(
         card_number=card_number,
         family_name=family_name.strip(),
         given_name=given_name.strip(),
@@ -160,10 +167,13 @@ def register_patron(
         verified_at=verified_at,
         verified_by=verified_by,
     )
+    if by is not None:
+        audit.record(by=by, action=audit.Action.REGISTERED, patron_id=patron.pk)
+    return patron
 
 
 @transaction.atomic
-def renew_registration(*, patron: Patron, today: date | None = None) -> Patron:
+def renew_registration(*, patron: Patron, today: date | None = None, by: audit.By | None = None) -> Patron:
     """Extend the registration (更新), from a month before expiry or any time after it."""
     today = today or _today()
     locked = Patron.objects.select_for_update().get(pk=patron.pk)
@@ -175,14 +185,19 @@ def renew_registration(*, patron: Patron, today: date | None = None) -> Patron:
         locked.expires_on, today, Residency(locked.residency), registration_years()
     )
     locked.save(update_fields=["expires_on", "updated_at"])
+    if by is not None:
+        audit.record(by=by, action=audit.Action.REGISTRATION_RENEWED, patron_id=locked.pk)
     return locked
 
 
 @transaction.atomic
-def set_pin(*, patron: Patron, pin: str) -> Patron:
+def set_pin(*, patron: Patron, pin: str, by: audit.By | None = None) -> Patron:
+    """Set a new PIN: the patron's own change (change_pin), or staff resetting it (`by`)."""
     locked = Patron.objects.select_for_update().get(pk=patron.pk)
     locked.pin_hash = pins.hash_pin(pin)
     locked.save(update_fields=["pin_hash", "updated_at"])
+    if by is not None:
+        audit.record(by=by, action=audit.Action.PIN_RESET, patron_id=locked.pk)
     return locked
 
 
@@ -313,8 +328,9 @@ PREFERENCE_FIELDS = {
 
 
 @transaction.atomic
-def update_preferences(*, patron: Patron, **changes: Any) -> Patron:
-    """Contact details and notice preferences, as the patron or staff set them."""
+def update_preferences(*, patron: Patron, by: audit.By | None = None, **changes: Any) -> Patron:
+    """Contact details and notice preferences, as the patron or staff (`by`) set them. The audit
+    event names the fields changed, never their values."""
     unknown = set(changes) - PREFERENCE_FIELDS
     if unknown:
         raise PatronError(f"unknown preference(s): {', '.join(sorted(unknown))}", code="unknown_preference")
@@ -324,27 +340,65 @@ def update_preferences(*, patron: Patron, **changes: Any) -> Patron:
     if locked.notice_channel == NoticeChannel.EMAIL and not locked.email:
         raise PatronError("メールで通知するにはメールアドレスが必要です", code="email_required")
     locked.save()
+    if by is not None:
+        record_change(by=by, patron=locked, fields=sorted(changes))
     return locked
 
 
-@transaction.atomic
-def add_block(*, patron: Patron, reason: BlockReason, note: str = "", actor: Any = None) -> PatronBlock:
-    return PatronBlock.objects.create(patron=patron, reason=reason.value, note=note, created_by=actor)
+def record_change(*, by: audit.By, patron: Patron, fields: list[str]) -> None:
+    """Audit a staff change to a patron's registration made outside these services (the admin's
+    form): which fields, not their values."""
+    audit.record(by=by, action=audit.Action.CHANGED, patron_id=patron.pk, detail={"fields": ",".join(fields)})
 
 
 @transaction.atomic
-def lift_block(*, block: PatronBlock, actor: Any = None) -> PatronBlock:
+def add_block(
+    *, patron: Patron, reason: BlockReason, note: str = "", actor: Any = None, by: audit.By | None = None
+) -> PatronBlock:
+    block = PatronBlock.objects.create(patron=patron, reason=reason.value, note=note, created_by=actor)
+    if by is not None:
+        audit.record(
+            by=by,
+            action=audit.Action.BLOCKED,
+            patron_id=patron.pk,
+            reason=note,
+            detail={"block": block.pk, "block_reason": reason.value},
+        )
+    return block
+
+
+@transaction.atomic
+def lift_block(*, block: PatronBlock, actor: Any = None, by: audit.By | None = None) -> PatronBlock:
     locked = PatronBlock.objects.select_for_update().get(pk=block.pk)
     if locked.lifted_at is None:
         locked.lifted_at = timezone.now()
         locked.lifted_by = actor
         locked.save(update_fields=["lifted_at", "lifted_by"])
+        if by is not None:
+            audit.record(
+                by=by, action=audit.Action.UNBLOCKED, patron_id=locked.patron_id, detail={"block": locked.pk}
+            )
     return locked
 
 
-def record_staff_access(*, actor: Any, patron: Patron, kind: StaffAccessKind, via: str = "desk") -> None:
-    """Audit one staff view of a patron's loans, holds, history or notices (who, whom, what, when)."""
+VIEWED = {
+    StaffAccessKind.PROFILE: audit.Action.VIEWED_PROFILE,
+    StaffAccessKind.LOANS: audit.Action.VIEWED_LOANS,
+    StaffAccessKind.HOLDS: audit.Action.VIEWED_HOLDS,
+    StaffAccessKind.HISTORY: audit.Action.VIEWED_HISTORY,
+    StaffAccessKind.NOTICES: audit.Action.VIEWED_NOTICES,
+}
+
+
+@transaction.atomic
+def record_staff_access(
+    *, actor: Any, patron: Patron, kind: StaffAccessKind, via: str = "desk", client_address: str = ""
+) -> None:
+    """Audit one staff view of a patron's loans, holds, history or notices (who, whom, what, when,
+    from where): an event in the append-only audit log, and the StaffAccess row kept with the
+    patron (it goes when the patron's registration is deleted; the log stays)."""
     StaffAccess.objects.create(actor=actor, patron=patron, kind=kind.value, via=via)
+    audit.record(by=audit.by_user(actor, via, client_address), action=VIEWED[kind], patron_id=patron.pk)
 
 
 @transaction.atomic
