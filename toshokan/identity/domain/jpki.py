@@ -20,9 +20,10 @@ Path validation is written here rather than through `cryptography.x509.verificat
 enforces the Web PKI (CA/Browser Forum) profile that JPKI certificates do not follow (no DNS names,
 otherName SANs, JPKI's own policies). What it checks is RFC 5280 §6.1 reduced to what JPKI needs:
 issuer/subject name chaining, each signature, each validity period, basicConstraints and keyCertSign
-on every CA, and revocation of the end-entity certificate against its issuer's CRL (RFC 5280 §6.3).
-OCSP (J-LIS runs a responder for platform operators) is not done here; the service can fetch a
-response and pass the outcome in as a CRL-equivalent later.
+on every CA, revocation of the end-entity certificate against its issuer's CRL (RFC 5280 §6.3), and
+of every CA certificate below the root against its issuer's authority revocation list (ARL) when one
+is given. OCSP (J-LIS runs a responder for platform operators) is in `domain/ocsp.py`; the service
+asks the responder once the path is known (`certification_path`).
 """
 
 from __future__ import annotations
@@ -181,16 +182,20 @@ def verify_signing_certificate(
     roots: Sequence[x509.Certificate],
     crls: Sequence[x509.CertificateRevocationList],
     now: datetime,
+    require_crl: bool = True,
 ) -> SigningIdentity:
     """Verify a 署名用電子証明書 against the configured J-LIS roots and return its 基本4情報.
 
     Checks, in order: the path to a root (names, signatures, validity, CA constraints), the end-entity's
     validity, key usage (digitalSignature and nonRepudiation), policy (under the signing arc), key size,
     revocation on the issuer's CRL, and the presence of the 基本4情報. Raises JpkiRefused on the first
-    failure.
+    failure. `require_crl=False` is for a library that checks revocation by OCSP only: a CRL that is
+    given is still consulted, but its absence is not a refusal (the caller must then ask OCSP).
     """
     cert = load_certificate(cert_pem_or_der)
-    _verify_end_entity(cert, chain, roots=roots, crls=crls, now=now, policy_arc=POLICY_ARC_SIGNING)
+    _verify_end_entity(
+        cert, chain, roots=roots, crls=crls, now=now, policy_arc=POLICY_ARC_SIGNING, require_crl=require_crl
+    )
     _require_key_usage(cert, signing=True)
     return SigningIdentity(basic_four=read_basic_four(cert), certificate=certificate_ref(cert))
 
@@ -202,6 +207,7 @@ def verify_auth_certificate(
     roots: Sequence[x509.Certificate],
     crls: Sequence[x509.CertificateRevocationList],
     now: datetime,
+    require_crl: bool = True,
 ) -> AuthIdentity:
     """Verify a 利用者証明用電子証明書 (later logins) and return its issuer and serial.
 
@@ -210,7 +216,9 @@ def verify_auth_certificate(
     it at registration, by serial, after the signing certificate has been verified in the same session.
     """
     cert = load_certificate(cert_pem_or_der)
-    _verify_end_entity(cert, chain, roots=roots, crls=crls, now=now, policy_arc=POLICY_ARC_AUTH)
+    _verify_end_entity(
+        cert, chain, roots=roots, crls=crls, now=now, policy_arc=POLICY_ARC_AUTH, require_crl=require_crl
+    )
     _require_key_usage(cert, signing=False)
     return AuthIdentity(certificate=certificate_ref(cert))
 
@@ -290,6 +298,7 @@ def _verify_end_entity(
     crls: Sequence[x509.CertificateRevocationList],
     now: datetime,
     policy_arc: str,
+    require_crl: bool,
 ) -> None:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -307,7 +316,18 @@ def _verify_end_entity(
     _require_end_entity(cert)
     _require_policy(cert, policy_arc)
     _require_rsa(cert)
-    _check_revocation(cert, path[1], crls, now)
+    _check_revocation(path, crls, now, require_crl=require_crl)
+
+
+def certification_path(
+    cert_pem_or_der: CertInput, chain: Sequence[CertInput], *, roots: Sequence[x509.Certificate]
+) -> list[x509.Certificate]:
+    """The certificate, then its issuers up to a configured root (names only: call after verifying).
+
+    The OCSP request needs the issuer's name and key, so the service looks the issuer up here.
+    """
+    cert = load_certificate(cert_pem_or_der)
+    return _build_path(cert, [load_certificate(c) for c in chain], roots)
 
 
 def _build_path(
@@ -397,14 +417,11 @@ def _require_rsa(cert: x509.Certificate) -> None:
         raise JpkiRefused(RefusalReason.WEAK_KEY, f"RSA {MIN_RSA_BITS} bits or more required")
 
 
-def _check_revocation(
-    cert: x509.Certificate,
-    issuer: x509.Certificate,
-    crls: Sequence[x509.CertificateRevocationList],
-    now: datetime,
-) -> None:
-    """RFC 5280 §6.3 for the end entity: a current CRL signed by its issuer must not list it."""
-    current = [
+def _current_crls(
+    issuer: x509.Certificate, crls: Sequence[x509.CertificateRevocationList], now: datetime
+) -> list[x509.CertificateRevocationList]:
+    """The CRLs issued by `issuer` (name and signature) that are current at `now`."""
+    return [
         crl
         for crl in crls
         if crl.issuer == issuer.subject
@@ -412,13 +429,50 @@ def _check_revocation(
         and crl.last_update_utc <= now
         and (crl.next_update_utc is None or now <= crl.next_update_utc)
     ]
-    if not current:
+
+
+def _check_revocation(
+    path: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList],
+    now: datetime,
+    *,
+    require_crl: bool = True,
+) -> None:
+    """RFC 5280 §6.3: a current CRL signed by the end entity's issuer must not list it, and no
+    current ARL from a CA's issuer may list a CA certificate on the path (a revoked link certificate).
+
+    The end entity's CRL is required (unless `require_crl` is off for OCSP-only checking); an ARL is
+    consulted when one is given, since J-LIS publishes it apart from the card CRLs and a library
+    that trusts only the root, with no link certificates, never needs it.
+    """
+    cert, issuer = path[0], path[1]
+    current = _current_crls(issuer, crls, now)
+    if not current and require_crl:
         raise JpkiRefused(
             RefusalReason.REVOCATION_UNKNOWN, "no current CRL from " + issuer.subject.rfc4514_string()
         )
     for crl in current:
         if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
             raise JpkiRefused(RefusalReason.REVOKED, f"serial {cert.serial_number}")
+    for ca, parent in itertools.pairwise(path[1:]):
+        for arl in _current_crls(parent, crls, now):
+            if arl.get_revoked_certificate_by_serial_number(ca.serial_number) is not None:
+                raise JpkiRefused(
+                    RefusalReason.REVOKED, "CA certificate revoked: " + ca.subject.rfc4514_string()
+                )
+
+
+def is_listed_as_revoked(
+    issuer: x509.Certificate, serial: int, crls: Sequence[x509.CertificateRevocationList], now: datetime
+) -> bool | None:
+    """Whether a current CRL from `issuer` lists `serial`; None when no current CRL is at hand.
+
+    For certificates toshokan no longer holds (an old, linked one known by issuer and serial only).
+    """
+    current = _current_crls(issuer, crls, now)
+    if not current:
+        return None
+    return any(crl.get_revoked_certificate_by_serial_number(serial) is not None for crl in current)
 
 
 def _der_string(value: bytes) -> str:

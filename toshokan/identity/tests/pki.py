@@ -263,3 +263,169 @@ def der(cert: x509.Certificate) -> bytes:
 
 
 BIRTHDAY = date(1990, 1, 2)
+
+
+# -- OCSP and a loopback server for CRLs and OCSP (the real HTTP peers of the revocation tests) ------
+
+
+def ocsp_answer(
+    issuer: Ca,
+    request_der: bytes,
+    *,
+    status: str = "good",
+    this_update: datetime | None = None,
+    next_update: datetime | bool | None = None,
+    echo_nonce: bool = True,
+    signer: Ca | None = None,
+    responder_certs: Sequence[x509.Certificate] = (),
+) -> bytes:
+    """A DER OCSP response from `issuer` (or a delegated `signer`) answering `request_der`."""
+    from cryptography.x509 import ocsp
+
+    request = ocsp.load_der_ocsp_request(request_der)
+    this = this_update or NOW - timedelta(minutes=10)
+    nxt: datetime | None
+    if next_update is False:
+        nxt = None
+    elif next_update is None or next_update is True:
+        nxt = this + timedelta(hours=12)
+    else:
+        nxt = next_update
+    cert_status = {
+        "good": ocsp.OCSPCertStatus.GOOD,
+        "revoked": ocsp.OCSPCertStatus.REVOKED,
+        "unknown": ocsp.OCSPCertStatus.UNKNOWN,
+    }[status]
+    signing = signer or issuer
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash,
+            issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number,
+            algorithm=request.hash_algorithm,
+            cert_status=cert_status,
+            this_update=this,
+            next_update=nxt,
+            revocation_time=this - timedelta(days=1) if status == "revoked" else None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, signing.cert)
+    )
+    if responder_certs:
+        builder = builder.certificates(list(responder_certs))
+    if echo_nonce:
+        try:
+            nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value
+            builder = builder.add_extension(nonce, critical=False)
+        except x509.ExtensionNotFound:
+            pass
+    return builder.sign(signing.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def ocsp_responder_ca(issuer: Ca, *, eku: bool = True) -> Ca:
+    """A delegated OCSP responder certificate issued by `issuer` (id-kp-OCSPSigning unless eku=False)."""
+    k = key("ocsp-responder")
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "JPKI OCSP Responder")])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer.name)
+        .public_key(k.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=10))
+        .not_valid_after(NOW + timedelta(days=300))
+        .add_extension(_usage(digital_signature=True), critical=True)
+    )
+    if eku:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False
+        )
+    return Ca(builder.sign(issuer.key, hashes.SHA256()), k)
+
+
+class Peers:
+    """An HTTP server on loopback in a thread: serves CRLs by path and answers OCSP POSTs.
+
+    `crls[path] = bytes` sets what GET path returns (a missing path is a 404); `ocsp_status[serial]`
+    sets the answer for a serial ("good" unless set); `ocsp_options` are passed to `ocsp_answer`
+    (this_update, next_update, echo_nonce, signer …); `requests` counts the GETs per path.
+    """
+
+    def __init__(self, issuers: Sequence[Ca]) -> None:
+        import http.server
+        import threading
+
+        self.issuers = list(issuers)
+        self.crls: dict[str, bytes] = {}
+        self.ocsp_status: dict[int, str] = {}
+        self.ocsp_options: dict[str, object] = {}
+        self.requests: dict[str, int] = {}
+        self.delay_s = 0.0
+        peers = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                import time
+
+                peers.requests[self.path] = peers.requests.get(self.path, 0) + 1
+                if peers.delay_s:
+                    time.sleep(peers.delay_s)
+                body = peers.crls.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pkix-crl")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                from cryptography.x509 import ocsp
+
+                length = int(self.headers.get("Content-Length", "0"))
+                request_der = self.rfile.read(length)
+                request = ocsp.load_der_ocsp_request(request_der)
+                issuer = next(
+                    ca
+                    for ca in peers.issuers
+                    if _sha1(ca.cert.subject.public_bytes()) == request.issuer_name_hash
+                )
+                body = ocsp_answer(
+                    issuer,
+                    request_der,
+                    status=peers.ocsp_status.get(request.serial_number, "good"),
+                    **peers.ocsp_options,  # type: ignore[arg-type]
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ocsp-response")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def publish_crl(self, path: str, revocation_list: x509.CertificateRevocationList) -> str:
+        self.crls[path] = revocation_list.public_bytes(serialization.Encoding.DER)
+        return self.base_url + path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def _sha1(data: bytes) -> bytes:
+    digest = hashes.Hash(hashes.SHA1())
+    digest.update(data)
+    return digest.finalize()
