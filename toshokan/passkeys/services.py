@@ -284,7 +284,9 @@ def _owner_key(*, patron: Patron | None, user: Any) -> dict[str, Any]:
     return {"patron": patron.pk} if patron is not None else {"user": user.pk}
 
 
-def _parse_registration(payload: str | dict[str, Any]) -> RegistrationCredential:
+def _parse_registration(payload: object) -> RegistrationCredential:
+    if not isinstance(payload, str | dict):
+        raise PasskeyRefused(f"{REFUSED_MESSAGE}: no credential was sent")
     try:
         return parse_registration_credential_json(payload)
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
@@ -293,7 +295,7 @@ def _parse_registration(payload: str | dict[str, Any]) -> RegistrationCredential
 
 def finish_registration(
     request: HttpRequest,
-    payload: str | dict[str, Any],
+    payload: object,
     *,
     name: str = "",
     patron: Patron | None = None,
@@ -363,7 +365,9 @@ def _clean_name(name: str) -> str:
 # -- authentication -------------------------------------------------------------------------------
 
 
-def _parse_assertion(payload: str | dict[str, Any]) -> AuthenticationCredential:
+def _parse_assertion(payload: object) -> AuthenticationCredential:
+    if not isinstance(payload, str | dict):
+        raise PasskeyRefused(f"{REFUSED_MESSAGE}: no credential was sent")
     try:
         return parse_authentication_credential_json(payload)
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
@@ -441,9 +445,7 @@ def begin_authentication(request: HttpRequest, *, user: Any) -> dict[str, Any]:
     return _options(options)
 
 
-def finish_authentication(
-    request: HttpRequest, payload: str | dict[str, Any], *, user: Any = None
-) -> Passkey:
+def finish_authentication(request: HttpRequest, payload: object, *, user: Any = None) -> Passkey:
     """Verify a staff user's assertion against the challenge of begin_authentication (see the
     module docstring). Returns the passkey used."""
     pending = _take(request.session, STAFF)
@@ -469,9 +471,7 @@ def begin_patron_login(request: HttpRequest) -> dict[str, Any]:
     return _options(options)
 
 
-def finish_patron_login(
-    request: HttpRequest, payload: str | dict[str, Any], *, client_address: str
-) -> Patron:
+def finish_patron_login(request: HttpRequest, payload: object, *, client_address: str) -> Patron:
     """The patron whose passkey made this assertion. Refusals are PatronLoginFailed (an
     AuthenticationFailed, counted against the client address; the message does not say which part
     failed), PatronLoginNotVerified when the authenticator did not verify the person, and

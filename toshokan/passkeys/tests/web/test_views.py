@@ -25,7 +25,7 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def post_json(client: Client, url: str, body: dict | None = None, **extra):
+def post_json(client: Client, url: str, body: dict[str, object] | None = None, **extra):
     return client.post(url, json.dumps(body or {}), content_type="application/json", **extra)
 
 
