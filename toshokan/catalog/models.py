@@ -103,9 +103,30 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_key"], name="record_source_key_unique")
         ]
+        # Harvesters page through the catalogue by (datestamp, id): OAI-PMH (toshokan.archive.oai).
+        indexes = [models.Index(fields=["updated_at", "id"], name="record_changed")]
 
     def __str__(self) -> str:
         return self.title
+
+
+class DeletedRecord(models.Model):
+    """A record that was deleted: its id and source key, and when — so that harvesters and copies
+    elsewhere (OAI-PMH's deleted records) learn that it is gone. Nothing else of it is kept."""
+
+    record_id = models.BigIntegerField(unique=True)
+    source = models.CharField(max_length=32)
+    source_key = models.CharField(max_length=255)
+    ndc = models.CharField(max_length=32, blank=True)  # for harvesters' sets by class
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "削除された書誌"
+        verbose_name_plural = "削除された書誌"
+        indexes = [models.Index(fields=["deleted_at", "record_id"], name="deleted_record_changed")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ({self.deleted_at:%Y-%m-%d})"
 
 
 class RecordCreator(models.Model):

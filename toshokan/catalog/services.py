@@ -30,7 +30,7 @@ from toshokan.core.japanese.normalize import fold, is_latin
 from .domain.enums import HoldingStatus
 from .domain.identifiers import InvalidIdentifier, normalize_identifier
 from .domain.records import BibRecord, CreatorEntry, ImportProblem
-from .models import Branch, Creator, Holding, Identifier, Record, RecordCreator, Subject
+from .models import Branch, Creator, DeletedRecord, Holding, Identifier, Record, RecordCreator, Subject
 
 log = logging.getLogger(__name__)
 
@@ -437,6 +437,15 @@ def save_record(*, bib: BibRecord) -> Record:
 @transaction.atomic
 def delete_record(*, record: Record) -> None:
     record_id = record.pk
+    DeletedRecord.objects.update_or_create(
+        record_id=record_id,
+        defaults={
+            "source": record.source,
+            "source_key": record.source_key,
+            "ndc": record.ndc,
+            "deleted_at": timezone.now(),
+        },
+    )
     record.delete()
     _queue_reindex([record_id])
 
