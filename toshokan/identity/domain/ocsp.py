@@ -145,9 +145,12 @@ def _delegated_responder(
             continue
         try:
             candidate.verify_directly_issued_by(issuer)
-            usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except (InvalidSignature, ValueError, TypeError, x509.ExtensionNotFound) as exc:
+        except (InvalidSignature, ValueError, TypeError) as exc:
             raise _unknown("the OCSP responder is not authorised by the issuing CA") from exc
+        try:
+            usage = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except x509.ExtensionNotFound:
+            usage = x509.ExtendedKeyUsage([])
         if ExtendedKeyUsageOID.OCSP_SIGNING not in usage:
             raise _unknown("the OCSP responder certificate is not for OCSP signing")
         if not candidate.not_valid_before_utc <= now <= candidate.not_valid_after_utc:
