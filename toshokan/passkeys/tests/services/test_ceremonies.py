@@ -147,7 +147,7 @@ def test_a_registration_from_another_origin_is_refused(make_request, authenticat
 
 @pytest.mark.parametrize(
     "payload",
-    ["", "{}", "not json", json.dumps({"id": "AA", "rawId": "AA", "type": "public-key"}), {"id": 3}],
+    [None, 7, "", "{}", "not json", json.dumps({"id": "AA", "rawId": "AA", "type": "public-key"}), {"id": 3}],
 )
 def test_malformed_registration_answers_are_refused_clearly(make_request, patron, payload):
     services.begin_registration(make_request(), patron=patron)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from toshokan.passkeys.tests.authenticator import SoftAuthenticator
 from toshokan.patrons.models import Patron
 from toshokan.patrons.sessions import SESSION_KEY
 from toshokan.patrons.tests import factories
+from toshokan.staff import sessions as staff_sessions
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "http://testserver"
@@ -173,11 +175,22 @@ def test_the_login_page_offers_a_passkey_login():
 # -- staff ----------------------------------------------------------------------------------------
 
 
+def verified_staff_session(client: Client, user) -> None:
+    """A staff session past its second factor, as toshokan.staff marks one after sign-in."""
+    client.force_login(user)
+    session = client.session
+    at = time.time()
+    session[staff_sessions.VERIFIED] = {"user": user.pk, "method": "totp", "at": at}
+    for key in (staff_sessions.AUTHENTICATED_AT, staff_sessions.STARTED_AT, staff_sessions.SEEN_AT):
+        session[key] = at
+    session.save()
+
+
 @pytest.fixture
 def staff_client():
     user = get_user_model().objects.create_user("sato", password="pw-for-tests-1", is_staff=True)
     client = Client()
-    client.force_login(user)
+    verified_staff_session(client, user)
     return client, user
 
 
