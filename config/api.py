@@ -124,6 +124,7 @@ def _register_routers() -> None:
     from toshokan.catalog.api import router as catalog_router
     from toshokan.circulation.api import router as circulation_router
     from toshokan.federation.api import router as federation_router
+    from toshokan.identity.api import router as identity_router
     from toshokan.patrons.api import router as patrons_router
     from toshokan.search.api import router as search_router
 
@@ -132,6 +133,7 @@ def _register_routers() -> None:
     api.add_router("", patrons_router)
     api.add_router("", circulation_router)
     api.add_router("", federation_router)
+    api.add_router("", identity_router)
 
 
 _register_routers()

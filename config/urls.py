@@ -9,6 +9,7 @@ urlpatterns = [
     path("desk/", include("toshokan.circulation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("toshokan.federation.urls")),
+    path("", include("toshokan.archive.urls")),
     path("", include("toshokan.passkeys.urls")),
     path("", include("toshokan.identity.urls")),
     path("", include("toshokan.staff.urls")),

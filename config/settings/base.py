@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "toshokan.notices",
     "toshokan.circulation",
     "toshokan.federation",
+    "toshokan.archive",
     "toshokan.passkeys",
     "toshokan.identity",
     "toshokan.staff",
