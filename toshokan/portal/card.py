@@ -7,17 +7,18 @@ read by the desk scanners and the self-check as well as the NW-7 printed on plas
 half as wide for the same number, which matters on a phone held under a scanner. The encoding is
 python-barcode's; drawing its modules as rectangles is done here because its SVG writer sizes
 everything in millimetres and adds an XML prologue, neither of which suits an inline, scalable
-image. The QR code is segno's own inline SVG.
+image. The QR code is segno's own inline SVG (toshokan.core.qr, shared with other pages).
 """
 
 from __future__ import annotations
 
 import barcode
-import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from toshokan.core.qr import qr, qr_svg  # noqa: F401  (the card's QR code, shared with other pages)
 
 # White either side of the bars, in modules: ten narrow elements (ISO/IEC 15417 for Code 128;
 # python-barcode draws NW-7's narrow elements two modules wide).
@@ -74,19 +75,3 @@ def barcode_svg(number: str, *, label: str, kind: str | None = None) -> SafeStri
         label,
         mark_safe("".join(bars)),  # path data built above from numbers only
     )
-
-
-def qr(number: str) -> segno.QRCode:
-    # A full QR code (never a Micro QR, which phone cameras and many scanners do not read), with
-    # medium error correction for scratched or dim screens.
-    return segno.make_qr(number, error="m", boost_error=False)
-
-
-def qr_svg(number: str, *, label: str) -> SafeString:
-    svg = qr(number).svg_inline(
-        scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="card-symbol card-symbol--qr"
-    )
-    # segno writes the opening tag itself; give it a role and a name for screen readers.
-    return format_html(
-        '<span class="card-symbol-wrap" role="img" aria-label="{}">{}</span>', label, mark_safe(svg)
-    )  # segno's own SVG of the card number
