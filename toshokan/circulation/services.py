@@ -31,7 +31,9 @@ from toshokan.notices import services as notice_services
 from toshokan.notices.domain.enums import NoticeKind
 from toshokan.notices.domain.messages import NoticeContext, NoticeItem
 from toshokan.patrons import services as patron_services
+from toshokan.patrons.domain import provisional
 from toshokan.patrons.domain.cards import normalise_card_number
+from toshokan.patrons.domain.enums import PatronStatus
 from toshokan.patrons.domain.registration import is_expired
 from toshokan.patrons.models import Patron, PatronBlock
 
@@ -91,9 +93,15 @@ def _event(kind: str, *, on: date, branch: Branch, holding: Holding, patron: Pat
     )
 
 
+IDENTITY_CHECK_NEEDED = "identity_check_needed"
+
+
 def borrowing_problems(patron: Patron, *, today: date) -> list[DomainError]:
     """Why this patron may not borrow today (empty: they may)."""
     problems: list[DomainError] = []
+    if not provisional.may_borrow(PatronStatus(patron.status), patron_services.provisional_rules()):
+        # A provisional card (online sign-up): staff must see an identity document first.
+        problems.append(CirculationError("本人確認が必要です", code=IDENTITY_CHECK_NEEDED))
     if is_expired(patron.expires_on, today):
         problems.append(
             CirculationError(
@@ -412,6 +420,8 @@ def place_hold(
     today = _today(now)
     locked = _lock_patron(patron, today=today)
     problems = borrowing_problems(locked, today=today)
+    if provisional.may_hold(PatronStatus(locked.status), patron_services.provisional_rules()):
+        problems = [p for p in problems if p.code != IDENTITY_CHECK_NEEDED]
     if problems:
         raise problems[0]
     copies = Holding.objects.filter(record=record).exclude(status__in=[s.value for s in NOT_LENDABLE])

@@ -68,6 +68,7 @@ from .forms import (
 # the translated headline for the error's code.
 REFUSALS = {
     "registration_expired": gettext_lazy("登録の有効期限が切れています。更新してください"),
+    "identity_check_needed": gettext_lazy("本人確認が必要です"),
     "patron_blocked": gettext_lazy("貸出停止中の利用者です"),
     "overdue": gettext_lazy("返却期限を過ぎた資料があります"),
     "suspended": gettext_lazy("延滞による貸出停止期間中です"),

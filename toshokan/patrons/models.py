@@ -60,6 +60,10 @@ class Patron(models.Model):
         "登録方法", max_length=16, choices=_choices(RegistrationSource), default=RegistrationSource.DESK
     )
     verified_at = models.DateTimeField("本人確認日時", null=True, blank=True)
+    # 在勤・在学: the workplace or school (name and address) that makes a commuter eligible.
+    workplace = models.CharField("勤務先・学校", max_length=300, blank=True)
+    # When the patron followed the link sent to `email` (online sign-up confirms the address).
+    email_confirmed_at = models.DateTimeField("メールアドレス確認日時", null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -158,3 +162,57 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… {self.failures}"
+
+
+class SignupReview(models.Model):
+    """An online application (オンライン登録申請) held for staff instead of making a card at once,
+    because it looks like someone already registered (the same name or reading and date of birth).
+
+    Staff decide at the desk, with the applicant's identity document in front of them: make the
+    new card after all (not the same person), merge it into the existing account (the same
+    person: the contact details are updated, no second card), or refuse it with a reason. What the
+    applicant typed is kept as typed until then; a decided application keeps only what the audit
+    needs (`purge_personal_data`).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "確認待ち"
+        CREATED = "created", "新規登録"
+        MERGED = "merged", "既存の登録に統合"
+        REJECTED = "rejected", "不承認"
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    family_name = models.CharField("姓", max_length=100)
+    given_name = models.CharField("名", max_length=100, blank=True)
+    name_reading = models.CharField("よみ", max_length=200, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    email = models.EmailField(blank=True)
+    workplace = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=16, choices=_choices(PatronCategory), default=PatronCategory.ADULT)
+    residency = models.CharField(max_length=16, choices=_choices(Residency), default=Residency.RESIDENT)
+    home_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    pin_hash = models.CharField(max_length=255, blank=True)
+    candidates = models.ManyToManyField(Patron, related_name="+", blank=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField("理由", max_length=500, blank=True)
+    patron = models.ForeignKey(Patron, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "オンライン登録申請"
+        verbose_name_plural = "オンライン登録申請"
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["created_at"], condition=Q(state="pending"), name="signup_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()

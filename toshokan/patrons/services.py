@@ -115,6 +115,7 @@ def register_patron(
     registration_source: RegistrationSource = RegistrationSource.DESK,
     verified_at: datetime | None = None,
     verified_by: Any = None,
+    workplace: str = "",
     by: audit.By | None = None,
 ) -> Patron:
     """Register a patron. A pre-printed card's number may be given (its check digit is verified);
@@ -166,6 +167,7 @@ def register_patron(
         registration_source=RegistrationSource(registration_source).value,
         verified_at=verified_at,
         verified_by=verified_by,
+        workplace=workplace.strip(),
     )
     if by is not None:
         audit.record(by=by, action=audit.Action.REGISTERED, patron_id=patron.pk)
@@ -177,6 +179,11 @@ def renew_registration(*, patron: Patron, today: date | None = None, by: audit.B
     """Extend the registration (更新), from a month before expiry or any time after it."""
     today = today or _today()
     locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    if locked.status == PatronStatus.PROVISIONAL:
+        raise PatronError(
+            "仮登録は更新できません。本人確認で本登録にしてください (verify the provisional card instead)",
+            code="identity_check_needed",
+        )
     if not registration.can_renew(locked.expires_on, today):
         raise PatronError(
             f"更新は有効期限 ({locked.expires_on:%Y-%m-%d}) の1か月前からです", code="renewal_too_early"

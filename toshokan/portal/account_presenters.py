@@ -51,6 +51,9 @@ REFUSALS = {
     "overdue": gettext_lazy("返却期限を過ぎているため延長できません。返却をお願いします。"),
     "renewal_not_needed": gettext_lazy("いま延長しても返却期限は変わりません。"),
     "registration_expired": gettext_lazy("登録の有効期限が切れています。窓口で更新してください。"),
+    "identity_check_needed": gettext_lazy(
+        "本人確認が必要です。本人確認書類をお持ちのうえ、カウンターへお越しください。本登録になると借りられます。"
+    ),
     "patron_blocked": gettext_lazy("貸出が停止されています。窓口にお問い合わせください。"),
     "suspended": gettext_lazy("延滞による貸出停止期間中です。"),
     "loan_cannot_renew": gettext_lazy("紛失の届けが出ている資料は延長できません。"),
@@ -64,6 +67,9 @@ REFUSALS = {
 
 HOLD_REFUSALS = {
     "overdue": gettext_lazy("返却期限を過ぎた資料があるため、いまは予約できません。"),
+    "identity_check_needed": gettext_lazy(
+        "仮登録のカードでは予約できません。本人確認書類をお持ちのうえ、カウンターへお越しください。"
+    ),
 }
 
 

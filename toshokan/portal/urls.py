@@ -2,7 +2,7 @@ from django.urls import path
 
 from toshokan.core.security import csp_report
 
-from . import account, views
+from . import account, signup, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("records/<int:record_id>/hold", account.place_hold, name="record_hold"),
     path("sw.js", account.service_worker, name="service_worker"),
     path("csp-report", csp_report, name="csp_report"),
+    path("signup", signup.signup_form, name="signup"),
+    path("signup/done", signup.signup_done, name="signup_done"),
+    path("signup/confirm/<str:token>", signup.signup_confirm, name="signup_confirm"),
     path("account/", account.home, name="account"),
     path("account/login", account.login, name="account_login"),
     path("account/logout", account.logout, name="account_logout"),
