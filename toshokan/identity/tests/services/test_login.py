@@ -133,7 +133,7 @@ def _everything_stored() -> str:
             if isinstance(f, models.CharField | models.TextField | models.JSONField)
         ]
         if fields:
-            out += [str(v) for row in model.objects.values_list(*fields) for v in row]
+            out += [str(v) for row in model._default_manager.values_list(*fields) for v in row]
     return "\n".join(out)
 
 
