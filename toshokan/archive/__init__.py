@@ -1,0 +1,1 @@
+"""The digital archive: publishing the collection to aggregators (OAI-PMH) and, to come, archive items."""

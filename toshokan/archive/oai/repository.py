@@ -1,0 +1,329 @@
+"""What the OAI-PMH repository holds: items, their datestamps and sets, the metadata formats, and the
+harvest state carried in resumption tokens.
+
+Items today are the catalogue's records (`catalog/<id>`), live and deleted; archive items will join
+as a second kind. Every list is one ordered stream by (datestamp, kind, id), read a page at a time
+from where the last page ended (a keyset, not an offset): the same query cost on the last page of a
+million records as on the first, and no item is skipped or repeated when others change meanwhile.
+
+A harvest's window is fixed by its first request: without `until`, it ends at the moment of that
+request, so a record changed during a long harvest is not delivered twice in it — the next
+incremental harvest (from = this one's start) brings it. Resumption tokens are signed, carry the
+whole state (nothing is kept on the server) and expire after `TOKEN_TTL_S`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+from lxml import etree
+
+from toshokan.catalog import selectors as catalog_selectors
+from toshokan.catalog.exporters import dcndl, dublin_core
+from toshokan.catalog.models import DeletedRecord, NdcClass, Record
+
+from .protocol import OaiError, Request
+
+CATALOG = "catalog"
+_NDC_SET = re.compile(r"^catalog:ndc([0-9])$")
+_TOKEN_SALT = "toshokan.archive.oai.token"
+
+
+def config() -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "REPOSITORY_NAME": "toshokan",
+        "REPOSITORY_IDENTIFIER": "toshokan.invalid",
+        "ADMIN_EMAILS": [settings.DEFAULT_FROM_EMAIL],
+        "BASE_URL": "",  # the site's public address, for record links; the request's host when blank
+        "PAGE_SIZE": 100,  # records per ListRecords response
+        "IDENTIFIERS_PAGE_SIZE": 500,  # headers per ListIdentifiers response
+        "TOKEN_TTL_S": 24 * 3600,
+    }
+    return {**defaults, **getattr(settings, "TOSHOKAN_OAI", {})}
+
+
+# -- metadata formats ------------------------------------------------------------------------------
+Renderer = Callable[[Record, str], etree._Element]
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFormat:
+    prefix: str
+    schema: str
+    namespace: str
+    render: Renderer
+
+
+FORMATS: dict[str, MetadataFormat] = {
+    "oai_dc": MetadataFormat(
+        "oai_dc",
+        "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+        dublin_core.OAI_DC,
+        lambda record, base_url: dublin_core.to_dc(record, base_url=base_url),
+    ),
+    # DC-NDL (RDF), as NDL Search harvests it. NDL publishes DC-NDL as a specification, not as an
+    # XML Schema; `schema` names that specification (docs/oai-pmh.md).
+    "dcndl": MetadataFormat(
+        "dcndl",
+        "https://www.ndl.go.jp/jp/dlib/standards/meta/",
+        dcndl.DCNDL,
+        lambda record, base_url: dcndl.to_dcndl(record, base_url=base_url),
+    ),
+}
+
+
+def metadata_format(prefix: str) -> MetadataFormat:
+    try:
+        return FORMATS[prefix]
+    except KeyError:
+        raise OaiError(
+            "cannotDisseminateFormat",
+            f"'{prefix}' is not a metadata format of this repository (it has: {', '.join(FORMATS)}).",
+        ) from None
+
+
+# -- identifiers and sets ----------------------------------------------------------------------------
+def identifier(kind: str, pk: int) -> str:
+    return f"oai:{config()['REPOSITORY_IDENTIFIER']}:{kind}/{pk}"
+
+
+def parse_identifier(value: str) -> tuple[str, int]:
+    prefix = f"oai:{config()['REPOSITORY_IDENTIFIER']}:"
+    match = re.fullmatch(r"([a-z]+)/([1-9][0-9]{0,18})", value.removeprefix(prefix))
+    if not value.startswith(prefix) or match is None or match.group(1) != CATALOG:
+        raise OaiError("idDoesNotExist", f"'{value}' is not an identifier of this repository.")
+    return match.group(1), int(match.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class SetInfo:
+    spec: str
+    name: str
+
+
+def sets() -> list[SetInfo]:
+    labels = dict(
+        NdcClass.objects.filter(notation__in=[str(d) for d in range(10)]).values_list("notation", "label_ja")
+    )
+    out = [SetInfo(CATALOG, "蔵書目録 (書誌) / Catalogue records")]
+    for digit in range(10):
+        label = labels.get(str(digit), "")
+        out.append(SetInfo(f"catalog:ndc{digit}", f"NDC {digit}類" + (f" {label}" if label else "")))
+    return out
+
+
+def record_sets(ndc: str) -> list[str]:
+    digit = ndc[:1]
+    return [CATALOG, f"catalog:ndc{digit}"] if digit.isdigit() else [CATALOG]
+
+
+def _set_filter(spec: str | None, field: str) -> Q | None:
+    """The condition for a set; None when the set holds nothing."""
+    if not spec or spec == CATALOG:
+        return Q()
+    match = _NDC_SET.match(spec)
+    if match:
+        return Q(**{f"{field}__startswith": match.group(1)})
+    return None
+
+
+# -- the stream of items -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Header:
+    identifier: str
+    datestamp: datetime
+    sets: list[str]
+    deleted: bool
+    pk: int
+
+
+Key = tuple[datetime, str, int]  # (datestamp, kind, id): the order of every list
+
+
+@dataclass(frozen=True, slots=True)
+class Harvest:
+    """A list request's state: what was asked, the window, how far it has come."""
+
+    verb: str
+    prefix: str
+    set_spec: str | None
+    start: datetime | None
+    end: datetime
+    after: Key | None = None
+    cursor: int = 0
+    total: int = 0
+
+
+def _window(qs: QuerySet[Any], field: str, harvest: Harvest) -> QuerySet[Any]:
+    if harvest.start is not None:
+        qs = qs.filter(**{f"{field}__gte": harvest.start})
+    return qs.filter(**{f"{field}__lt": harvest.end})
+
+
+def _after(field: str, pk: str, after: Key | None) -> Q:
+    if after is None:
+        return Q()
+    moment, kind, last = after
+    if kind < CATALOG:
+        return Q(**{f"{field}__gte": moment})
+    if kind > CATALOG:
+        return Q(**{f"{field}__gt": moment})
+    return Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{pk}__gt": last})
+
+
+def _records(harvest: Harvest) -> QuerySet[Record] | None:
+    condition = _set_filter(harvest.set_spec, "ndc")
+    if condition is None:
+        return None
+    return _window(Record.objects.filter(condition), "updated_at", harvest)
+
+
+def _deletions(harvest: Harvest) -> QuerySet[DeletedRecord] | None:
+    condition = _set_filter(harvest.set_spec, "ndc")
+    if condition is None:
+        return None
+    return _window(DeletedRecord.objects.filter(condition), "deleted_at", harvest)
+
+
+def count(harvest: Harvest) -> int:
+    records, deletions = _records(harvest), _deletions(harvest)
+    return (records.count() if records is not None else 0) + (
+        deletions.count() if deletions is not None else 0
+    )
+
+
+def page(harvest: Harvest, limit: int) -> tuple[list[Header], bool]:
+    """The next `limit` headers after `harvest.after`, and whether more follow."""
+    streams: list[Iterable[tuple[datetime, str, int, str, bool]]] = []
+    records = _records(harvest)
+    if records is not None:
+        rows = (
+            records.filter(_after("updated_at", "id", harvest.after))
+            .order_by("updated_at", "id")
+            .values_list("updated_at", "id", "ndc")[: limit + 1]
+        )
+        streams.append((ts, CATALOG, pk, ndc, False) for ts, pk, ndc in rows)
+    deletions = _deletions(harvest)
+    if deletions is not None:
+        gone = (
+            deletions.filter(_after("deleted_at", "record_id", harvest.after))
+            .order_by("deleted_at", "record_id")
+            .values_list("deleted_at", "record_id", "ndc")[: limit + 1]
+        )
+        streams.append((ts, CATALOG, pk, ndc, True) for ts, pk, ndc in gone)
+    merged = list(heapq.merge(*streams))[: limit + 1]
+    headers = [
+        Header(identifier(kind, pk), ts, record_sets(ndc), deleted, pk)
+        for ts, kind, pk, ndc, deleted in merged
+    ]
+    return headers[:limit], len(headers) > limit
+
+
+def key_of(header: Header) -> Key:
+    return (header.datestamp, CATALOG, header.pk)
+
+
+def header_for(kind: str, pk: int) -> Header:
+    record = Record.objects.filter(pk=pk).values_list("updated_at", "ndc").first()
+    if record is not None:
+        return Header(identifier(kind, pk), record[0], record_sets(record[1]), False, pk)
+    deleted = DeletedRecord.objects.filter(record_id=pk).values_list("deleted_at", "ndc").first()
+    if deleted is not None:
+        return Header(identifier(kind, pk), deleted[0], record_sets(deleted[1]), True, pk)
+    raise OaiError("idDoesNotExist", f"'{identifier(kind, pk)}' is not an item of this repository.")
+
+
+def records_for(headers: list[Header]) -> dict[int, Record]:
+    ids = [h.pk for h in headers if not h.deleted]
+    return {r.pk: r for r in catalog_selectors.records_by_ids(ids)}
+
+
+def earliest_datestamp() -> datetime:
+    first = Record.objects.aggregate(m=Min("updated_at"))["m"]
+    gone = DeletedRecord.objects.aggregate(m=Min("deleted_at"))["m"]
+    candidates = [d for d in (first, gone) if d is not None]
+    return min(candidates) if candidates else timezone.now()
+
+
+# -- resumption tokens -----------------------------------------------------------------------------
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def start_harvest(request: Request, now: datetime) -> Harvest:
+    prefix = request.arguments["metadataPrefix"]
+    metadata_format(prefix)
+    set_spec = request.arguments.get("set") or None
+    # Without `until`, the window ends at this moment: whatever changes from now on comes in the next
+    # incremental harvest (from = this response's date, to the second, overlaps it a little).
+    end = request.end or now
+    harvest = Harvest(request.verb, prefix, set_spec, request.start, end)
+    return Harvest(**{**_fields(harvest), "total": count(harvest)})
+
+
+def _fields(h: Harvest) -> dict[str, Any]:
+    return {name: getattr(h, name) for name in Harvest.__slots__}
+
+
+def advance(harvest: Harvest, last: Header, delivered: int) -> Harvest:
+    return Harvest(**{**_fields(harvest), "after": key_of(last), "cursor": harvest.cursor + delivered})
+
+
+def encode_token(harvest: Harvest) -> str:
+    after = harvest.after
+    state = {
+        "v": harvest.verb,
+        "m": harvest.prefix,
+        "s": harvest.set_spec,
+        "f": _iso(harvest.start),
+        "u": _iso(harvest.end),
+        "k": [_iso(after[0]), after[1], after[2]] if after else None,
+        "c": harvest.cursor,
+        "n": harvest.total,
+    }
+    return signing.dumps(state, salt=_TOKEN_SALT, compress=True)
+
+
+def decode_token(token: str, verb: str) -> Harvest:
+    try:
+        state = signing.loads(token, salt=_TOKEN_SALT, max_age=config()["TOKEN_TTL_S"])
+    except signing.SignatureExpired:
+        raise OaiError(
+            "badResumptionToken", "The resumptionToken has expired; start the list again."
+        ) from None
+    except signing.BadSignature:
+        raise OaiError(
+            "badResumptionToken", "The resumptionToken is not one this repository issued."
+        ) from None
+    if not isinstance(state, dict) or state.get("v") != verb:
+        raise OaiError("badResumptionToken", f"The resumptionToken does not belong to {verb}.")
+    key = state["k"]
+    end = _moment(state["u"])
+    assert end is not None
+    return Harvest(
+        verb=verb,
+        prefix=state["m"],
+        set_spec=state["s"],
+        start=_moment(state["f"]),
+        end=end,
+        after=(_moment(key[0]), key[1], int(key[2])) if key else None,  # type: ignore[arg-type]
+        cursor=int(state["c"]),
+        total=int(state["n"]),
+    )
+
+
+def token_expiry(now: datetime) -> datetime:
+    return now + timedelta(seconds=int(config()["TOKEN_TTL_S"]))
