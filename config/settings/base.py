@@ -55,7 +55,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Staff sessions: second factor before staff pages, idle and absolute timeouts (docs/staff-accounts.md).
+    "toshokan.staff.middleware.StaffSessionMiddleware",
 ]
+# Every password check counts failures and honours lockouts; self-check devices sign in over SIP2 only.
+AUTHENTICATION_BACKENDS = ["toshokan.staff.backends.StaffAuthenticationBackend"]
+# The staff login page: password, then a second factor (/desk/login and /admin/login/ lead there).
+LOGIN_URL = "staff:login"
 
 ROOT_URLCONF = "config.urls"
 
@@ -245,6 +251,7 @@ TOSHOKAN_DEMO_STEPS = [
     "toshokan.core.demo_staff",
     "toshokan.circulation.demo",
     "toshokan.federation.demo",  # the library registry: needs the catalogue's branches
+    "toshokan.staff.demo",  # TOTP for the demo staff (after core.demo_staff made them)
 ]
 
 # Browser security (docs/security.md). Cookies: the session is never readable by scripts and not
