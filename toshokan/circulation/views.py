@@ -18,17 +18,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.generic import RedirectView
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.models import Branch
@@ -165,12 +166,14 @@ def _patron_or_none(pk: int) -> Patron | None:
 # -- login, branch ------------------------------------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "circulation/desk/login.html"
-    redirect_authenticated_user = True
+class LoginView(RedirectView):
+    """/desk/login: staff sign in at settings.LOGIN_URL (toshokan.staff: password, then a second
+    factor); bookmarks of this address land there, with their ?next=."""
 
-    def get_default_redirect_url(self) -> str:
-        return reverse("desk:checkout")
+    query_string = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        return resolve_url(settings.LOGIN_URL)
 
 
 @require_POST

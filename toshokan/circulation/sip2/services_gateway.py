@@ -89,7 +89,8 @@ class ServicesGateway:
 
     @_in_worker
     def login(self, user: str, password: str) -> bool:
-        account = authenticate(None, username=user, password=password)
+        # channel="sip2": only accounts marked as self-check devices sign in here (toshokan.staff).
+        account = authenticate(None, username=user, password=password, channel="sip2")
         return account is not None and account.is_active and account.is_staff
 
     @staticmethod
