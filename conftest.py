@@ -37,3 +37,14 @@ def on_commit(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-de
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+@pytest.fixture
+def admin_client(db, admin_user):  # type: ignore[no-untyped-def]
+    """pytest-django's admin_client, signed in as staff sign in: password and second factor done
+    (toshokan.staff.testing.sign_in), so the admin's pages open to it."""
+    from django.test import Client
+
+    from toshokan.staff.testing import sign_in
+
+    return sign_in(Client(), admin_user)

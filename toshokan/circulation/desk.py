@@ -14,12 +14,13 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_cache_control
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -36,7 +37,8 @@ CHANGE_PATRONS = "patrons.change_patron"
 # Stopping and reopening a card (貸出停止): managers.
 MANAGE_BLOCKS = "patrons.add_patronblock"
 
-LOGIN_URL = reverse_lazy("desk:login")
+# The staff login page (settings.LOGIN_URL: password, then a second factor; docs/staff-accounts.md).
+LOGIN_URL = lazy(lambda: resolve_url(settings.LOGIN_URL), str)()
 SESSION_BRANCH = "desk_branch"
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])

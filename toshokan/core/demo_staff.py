@@ -59,6 +59,7 @@ MANAGER = [
         for action in ("add", "change", "delete", "view")
     ),
     "patrons.view_staffaccess",
+    "staff.manage_staff",  # roles for the staff of the manager's branches (/staff/roles)
 ]
 
 # role → (is_superuser, permissions: an app label for all of that app's, or "app.codename")

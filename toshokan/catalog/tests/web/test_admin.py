@@ -11,6 +11,7 @@ from toshokan.catalog import admin as catalog_admin
 from toshokan.catalog.models import Record
 from toshokan.catalog.tests import factories
 from toshokan.catalog.tests.paths import MARC_DIR, TEST_DATA
+from toshokan.staff.testing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ IMPORT_URL = "/admin/catalog/record/import/"
 def staff(client):
     user = User.objects.create_user("librarian", password="x", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="catalog"))
-    client.force_login(user)
+    sign_in(client, user)
     return user
 
 
@@ -88,7 +89,7 @@ def test_the_import_page_is_for_staff_only(client):
 
 
 def test_staff_without_the_right_to_add_records_cannot_import(client):
-    client.force_login(User.objects.create_user("clerk", password="x", is_staff=True))
+    sign_in(client, User.objects.create_user("clerk", password="x", is_staff=True))
     assert client.get(IMPORT_URL).status_code == 403
 
 

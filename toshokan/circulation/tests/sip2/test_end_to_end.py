@@ -30,6 +30,7 @@ from toshokan.circulation.tests import factories
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.domain.enums import BlockReason
 from toshokan.patrons.tests import factories as patron_factories
+from toshokan.staff.models import AccountKind, StaffProfile
 
 from .fakes import Client, running
 
@@ -47,7 +48,8 @@ def v(parsed, field_id):
 @pytest.fixture
 def library():
     users = get_user_model()
-    users.objects.create_user("kiosk", password="kiosk-pass", is_staff=True)
+    kiosk = users.objects.create_user("kiosk", password="kiosk-pass", is_staff=True)
+    StaffProfile.objects.create(user=kiosk, kind=AccountKind.SELFCHECK)  # SIP2 takes device accounts only
     users.objects.create_user("reader", password="reader-pass")  # an account, but not staff
     catalog_factories.branch("north", "北分館", 1)
     return SimpleNamespace(

@@ -15,6 +15,7 @@ from toshokan.core import demo_staff
 from toshokan.patrons.models import Patron
 from toshokan.patrons.tests import factories as patron_factories
 from toshokan.portal.tests.web.conftest import browser, chromium, page, url  # noqa: F401
+from toshokan.staff.testing import sign_in
 
 PASSWORD = "desk-test-password"
 
@@ -69,5 +70,5 @@ def desk_user(db) -> AbstractUser:
 
 @pytest.fixture
 def desk_client(client, desk_user):
-    client.force_login(desk_user)
+    sign_in(client, desk_user)
     return client

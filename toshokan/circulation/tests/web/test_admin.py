@@ -10,6 +10,7 @@ from django.urls import reverse
 from toshokan.circulation import services
 from toshokan.circulation.models import CirculationRule, Hold, Loan, PatronSuspension, ReadingHistory
 from toshokan.patrons.models import StaffAccess
+from toshokan.staff.testing import sign_in
 
 from .conftest import staff
 
@@ -22,7 +23,7 @@ def test_loans_holds_and_reading_history_are_not_in_the_admin():
 
 
 def test_a_manager_edits_rules_in_the_admin_and_the_desk_may_only_read_them(client, library):
-    client.force_login(staff("m", "manager"))
+    sign_in(client, staff("m", "manager"))
     response = client.post(
         reverse("admin:circulation_circulationrule_add"),
         {
@@ -39,7 +40,7 @@ def test_a_manager_edits_rules_in_the_admin_and_the_desk_may_only_read_them(clie
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = CirculationRule.objects.get()
     assert rule.loan_days == 7 and rule.branch == library.kita
-    client.force_login(staff("d", "desk"))
+    sign_in(client, staff("d", "desk"))
     change = reverse("admin:circulation_circulationrule_change", args=[rule.pk])
     assert client.get(change).status_code == 200  # view permission
     client.post(change, {"loan_days": 30})
@@ -52,7 +53,7 @@ def test_opening_a_patron_in_the_admin_is_audited_and_shows_nothing_they_borrowe
     p = library.patron
     item = library.copies[0]
     services.checkout(barcode=item.barcode, patron=p, branch=library.central)
-    client.force_login(staff("m", "manager"))
+    sign_in(client, staff("m", "manager"))
     page = client.get(reverse("admin:patrons_patron_change", args=[p.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -62,5 +63,5 @@ def test_opening_a_patron_in_the_admin_is_audited_and_shows_nothing_they_borrowe
 
 
 def test_patrons_are_registered_at_the_desk_not_added_in_the_admin(client, library):
-    client.force_login(staff("a", "admin"))
+    sign_in(client, staff("a", "admin"))
     assert client.get(reverse("admin:patrons_patron_add")).status_code == 403

@@ -18,6 +18,7 @@ from toshokan.patrons.domain.cards import make_card_number
 from toshokan.patrons.domain.enums import BlockReason
 from toshokan.patrons.models import Patron, PatronBlock, StaffAccess
 from toshokan.patrons.services import add_block
+from toshokan.staff.testing import enrol, sign_in, totp_code
 
 from .conftest import PASSWORD, staff
 
@@ -38,11 +39,11 @@ def accesses(patron, kind: str | None = None) -> int:
 def test_an_anonymous_visitor_is_sent_to_the_desk_login(client, name):
     response = client.get(reverse(f"desk:{name}"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("desk:login") + "?next=")
+    assert response["Location"].startswith(reverse("staff:login") + "?next=")
 
 
 def test_a_cataloguer_cannot_use_the_desk(client, library):
-    client.force_login(staff("cat", "cataloguer"))
+    sign_in(client, staff("cat", "cataloguer"))
     for name in DESK_PAGES:
         response = client.get(reverse(f"desk:{name}"))
         assert response.status_code == 403, name
@@ -57,27 +58,30 @@ def test_a_patron_record_is_not_a_staff_login(client, library):
     user = staff("former", "desk")
     user.is_staff = False
     user.save()
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(reverse("desk:checkout")).status_code == 403
 
 
 def test_staff_log_in_on_the_desk_login_page_and_land_on_checkout(client, library):
-    staff("desk2", "desk")
+    secret = enrol(staff("desk2", "desk"))
     page = client.get(reverse("desk:login"))
-    assert page.status_code == 200
+    assert page.status_code == 200 and 'name="password"' in page.content.decode()
     response = client.post(reverse("desk:login"), {"username": "desk2", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("staff:verify"))
+    response = client.post(response["Location"], {"code": totp_code(secret)})
     assert response.status_code == 302
     assert response["Location"] == reverse("desk:checkout")
     client.logout()
-    wrong = client.post(reverse("desk:login"), {"username": "desk2", "password": "nope"})
-    assert "ユーザー名またはパスワードが違います" in wrong.content.decode()
+    wrong = client.post(reverse("staff:login"), {"username": "desk2", "password": "nope"})
+    assert "ログインできませんでした" in wrong.content.decode()
 
 
 def test_desk_staff_cannot_stop_a_card_but_a_manager_can(client, library):
-    client.force_login(staff("d", "desk"))
+    sign_in(client, staff("d", "desk"))
     url = reverse("desk:add_block", args=[library.patron.pk])
     assert client.post(url, {"reason": "conduct"}).status_code == 403
-    client.force_login(staff("m", "manager"))
+    sign_in(client, staff("m", "manager"))
     assert client.post(url, {"reason": "conduct", "note": "注意"}).status_code == 302
     block = PatronBlock.objects.get(patron=library.patron)
     assert block.reason == "conduct" and block.created_by is not None and block.created_by.username == "m"
@@ -456,8 +460,10 @@ def test_every_desk_address_wants_a_login_and_the_desk_permission(client, librar
     assert len(urls) >= 15
     for address in urls:
         response = client.post(address, {"card": library.patron.card_number, "barcode": "x"})
-        assert response.status_code == 302 and response["Location"].startswith(reverse("desk:login")), address
-    client.force_login(staff("cat", "cataloguer"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("staff:login")), (
+            address
+        )
+    sign_in(client, staff("cat", "cataloguer"))
     for address in urls:
         assert client.post(address, {"card": library.patron.card_number}).status_code == 403, address
     assert not StaffAccess.objects.exists()
@@ -489,8 +495,8 @@ def test_an_htmx_scan_after_the_session_ended_sends_the_whole_page_to_the_login(
     headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/desk/checkout"}
     response = client.post(reverse("desk:checkout"), {"card": library.patron.card_number}, headers=headers)
     assert response.status_code == 200
-    assert response["HX-Redirect"] == reverse("desk:login") + "?next=%2Fdesk%2Fcheckout"
-    client.force_login(staff("cat", "cataloguer"))
+    assert response["HX-Redirect"] == reverse("staff:login") + "?next=%2Fdesk%2Fcheckout"
+    sign_in(client, staff("cat", "cataloguer"))
     response = client.post(reverse("desk:checkout"), {"card": library.patron.card_number}, headers=headers)
     assert response["HX-Redirect"] == "http://testserver/desk/checkout"
     assert not StaffAccess.objects.exists()

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from toshokan.core import tokens
 from toshokan.core.models import ApiToken
+from toshokan.staff.testing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_create_api_token_refuses_an_unknown_user():
 
 def test_the_admin_makes_a_token_shows_it_once_and_revokes_it(client, staff_user):
     admin = get_user_model().objects.create_superuser("boss", password="pw")
-    client.force_login(admin)
+    sign_in(client, admin)
     response = client.post("/admin/core/apitoken/add/", {"user": staff_user.pk, "name": "kiosk"}, follow=True)
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]

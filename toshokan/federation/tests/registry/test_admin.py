@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 
 from toshokan.federation import selectors
 from toshokan.federation.models import LibraryBranch, LibrarySystem
+from toshokan.staff.testing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,8 @@ def staff(*codenames: str):
 
 @pytest.fixture
 def registrar(client):
-    client.force_login(
+    sign_in(
+        client,
         staff(
             "view_librarysystem",
             "add_librarysystem",
@@ -34,13 +36,13 @@ def registrar(client):
             "change_librarybranch",
             "view_librarybranch",
             "delete_librarybranch",
-        )
+        ),
     )
     return client
 
 
 def test_staff_without_the_permission_cannot_see_the_registry(client, registry_loaded):
-    client.force_login(staff())
+    sign_in(client, staff())
     assert client.get(URL).status_code == 403
 
 

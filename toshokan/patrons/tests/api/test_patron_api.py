@@ -76,10 +76,11 @@ def test_a_staff_token_at_a_patrons_own_endpoint_is_403(desk):
 def test_a_staff_member_signed_in_to_the_admin_may_call_with_the_csrf_token():
     catalog_factories.branch("central")
     from toshokan.patrons.tests.api_clients import DESK, staff_user
+    from toshokan.staff.testing import sign_in
 
-    staff_user("admin-session", DESK)
+    user = staff_user("admin-session", DESK)
     browser = Client(enforce_csrf_checks=True)
-    assert browser.login(username="admin-session", password="pw-admin-session")
+    sign_in(browser, user)
     assert browser.get("/api/v1/patrons?q=x").status_code == 200
     body = {"family_name": "佐藤", "home_branch": "central", "notice_channel": "account"}
     refused = browser.post("/api/v1/patrons", body, content_type="application/json")
