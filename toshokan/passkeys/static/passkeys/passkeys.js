@@ -167,6 +167,18 @@
     },
   };
 
+  // A redirect to this very page (its passkey list, at another #fragment) would only scroll:
+  // load the page again to show the change.
+  function go(target) {
+    const next = new URL(target, window.location.href);
+    if (next.pathname === window.location.pathname && next.search === window.location.search) {
+      window.history.replaceState(null, "", next.href);
+      window.location.reload();
+    } else {
+      window.location.assign(next.href);
+    }
+  }
+
   function setUp(form) {
     const run = ceremonies[form.dataset.passkey];
     if (!run || form.dataset.passkeyReady) return;
@@ -187,7 +199,7 @@
       try {
         const answer = await run(form);
         if (answer.redirect) {
-          window.location.assign(answer.redirect);
+          go(answer.redirect);
           return;
         }
         say(form, answer.message || "", true);
