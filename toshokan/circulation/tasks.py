@@ -28,10 +28,11 @@ from toshokan.notices import services as notice_services
 from toshokan.notices.domain.enums import NoticeKind
 from toshokan.notices.domain.messages import NoticeContext, NoticeItem
 from toshokan.patrons import services as patron_services
+from toshokan.patrons.domain.enums import PatronStatus
 from toshokan.patrons.domain.registration import EXPIRY_NOTICE
 from toshokan.patrons.models import Patron
 
-from . import idempotency, selectors, services
+from . import idempotency, provisional, selectors, services
 from .domain.states import LoanState
 from .models import Loan
 
@@ -46,6 +47,7 @@ class DailyReport:
     stalled_failed: int
     pruned: int  # notices past the retention period
     idempotent_purged: int = 0  # stored Idempotency-Key answers past their 24 hours
+    provisional_expired: int = 0  # provisional cards never verified in time, removed
 
 
 def _title(loan: Loan) -> str:
@@ -118,6 +120,8 @@ def send_registration_notices(*, today: date) -> int:
     due = (
         Patron.objects.filter(expires_on__gte=today, expires_on__lte=today + EXPIRY_NOTICE)
         .exclude(expiry_notice_sent_for=F("expires_on"))
+        # A provisional card is not renewed but verified: its holder was told when at sign-up.
+        .exclude(status=PatronStatus.PROVISIONAL)
         .order_by("pk")
     )
     sent = 0
@@ -145,6 +149,7 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
     requeued, stalled_failed = notice_services.retry_stalled(now=now)
     pruned = notice_services.prune(now=now)
     idempotent_purged = idempotency.purge_expired(now=now)
+    provisional_expired = provisional.expire_provisional(today=today)
     return DailyReport(
         due_soon=due_soon,
         overdue=overdue,
@@ -154,6 +159,7 @@ def run_daily(*, now: datetime | None = None) -> DailyReport:
         stalled_failed=stalled_failed,
         pruned=pruned,
         idempotent_purged=idempotent_purged,
+        provisional_expired=provisional_expired,
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import registrations, views
 
 app_name = "desk"
 urlpatterns = [
@@ -24,4 +24,13 @@ urlpatterns = [
     path("patrons/<int:patron_id>/renew", views.renew_loan, name="renew_loan"),
     path("patrons/<int:patron_id>/holds", views.place_hold, name="place_hold"),
     path("patrons/<int:patron_id>/holds/<int:hold_id>/cancel", views.cancel_hold, name="cancel_hold"),
+    path("registrations", registrations.queue, name="registrations"),
+    path("registrations/<int:review_id>", registrations.review, name="registration_review"),
+    path("registrations/<int:review_id>/create", registrations.review_create, name="registration_create"),
+    path("registrations/<int:review_id>/merge", registrations.review_merge, name="registration_merge"),
+    path("registrations/<int:review_id>/reject", registrations.review_reject, name="registration_reject"),
+    path("registrations/patrons/<int:patron_id>/verify", registrations.verify, name="registration_verify"),
+    path(
+        "registrations/patrons/<int:patron_id>/reject", registrations.reject, name="registration_reject_card"
+    ),
 ]

@@ -211,9 +211,9 @@ def signup_form(request: HttpRequest) -> HttpResponse:
         "portal/signup/form.html",
         {
             "form": form,
-            "areas": [a.area for a in rules.resident_areas],
-            "commuters": bool(rules.effective_commuter_areas),
-            "other_areas": [a.area for a in rules.other_areas],
+            "areas": "、".join(a.area for a in rules.resident_areas),
+            "commuter_areas": "、".join(a.area for a in rules.effective_commuter_areas),
+            "other_areas": "、".join(a.area for a in rules.other_areas),
             "allow_anyone": rules.allow_anyone,
             "min_age": rules.min_online_age,
             "provisional": patron_services.provisional_rules(),
