@@ -461,9 +461,10 @@ def _match_person(four: jpki.BasicFour) -> Patron | None:
     names = {_name_key(four.name)} | ({_name_key(four.name_alt)} if four.name_alt else set())
     candidates = [
         p
-        for p in Patron.objects.select_for_update()
-        .filter(birth_date=four.date_of_birth, jpki_links__kind=CertificateKind.SIGN)
-        .distinct()
+        for p in Patron.objects.select_for_update().filter(
+            birth_date=four.date_of_birth,
+            pk__in=CertificateLink.objects.filter(kind=CertificateKind.SIGN).values("patron_id"),
+        )
         if _name_key(p.family_name + p.given_name) in names
     ]
     if len(candidates) > 1:
