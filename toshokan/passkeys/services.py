@@ -21,6 +21,8 @@ Service API for staff sign-in (a passkey as the second factor; toshokan.staff ca
         origin or RP ID, bad signature, a signature counter that went backwards). All are
         PasskeyError, a DomainError; their messages can be shown.
 
+Adding a passkey to a patron's account asks for their PIN again (begin_registration's `pin`).
+
 Patron login (no card number typed: a discoverable credential names the account):
 begin_patron_login / finish_patron_login, throttled per client address like card-and-PIN logins
 (patrons.services.log_in_without_card). Registration: begin_registration / finish_registration for
@@ -248,11 +250,17 @@ def _lacks_user_verification(authenticator_data: bytes) -> bool:
 
 
 def begin_registration(
-    request: HttpRequest, *, patron: Patron | None = None, user: Any = None
+    request: HttpRequest, *, patron: Patron | None = None, user: Any = None, pin: str | None = None
 ) -> dict[str, Any]:
     """Options for `navigator.credentials.create()` to add a passkey to this patron's or staff
-    user's account; the challenge waits in the session for finish_registration."""
+    user's account; the challenge waits in the session for finish_registration.
+
+    A patron who has a PIN gives it again first (patrons.services.confirm_pin: AuthenticationFailed
+    or LoginThrottled), so that a session left open on a shared terminal cannot be turned into a
+    lasting way into their account."""
     owner = _owner_filter(patron=patron, user=user)
+    if patron is not None and patron.pin_hash:
+        patron_services.confirm_pin(patron=patron, pin=pin or "")
     rp = relying_party_for(request)
     handle = _handle(patron=patron, user=user)
     if patron is not None:

@@ -114,7 +114,15 @@ def patron_required(view: View) -> View:
 @require_POST
 @patron_required
 def patron_register_options(request: HttpRequest, patron: Patron) -> JsonResponse:
-    return _ceremony(lambda: JsonResponse(services.begin_registration(request, patron=patron)))
+    pin = str(_json_body(request).get("pin") or "")
+    try:
+        return _ceremony(lambda: JsonResponse(services.begin_registration(request, patron=patron, pin=pin)))
+    except patron_services.LoginThrottled as throttled:
+        return _throttled(throttled)
+    except patron_services.AuthenticationFailed:
+        return _refusal(
+            gettext("暗証番号が違います。パスキーを追加するには、いまの暗証番号を入力してください。"), 403
+        )
 
 
 @require_POST
@@ -185,6 +193,20 @@ def _safe_next(request: HttpRequest, value: object) -> str:
     return reverse("portal:account")
 
 
+def _throttled(throttled: patron_services.LoginThrottled) -> JsonResponse:
+    retry_after = max(1, int((throttled.until - timezone.now()).total_seconds()))
+    response = _refusal(
+        gettext(
+            "ログインの失敗が続いたため、あと%(minutes)d分ほどログインできません。"
+            "暗証番号がわからないときは、利用者カードをお持ちのうえ窓口でお尋ねください。"
+        )
+        % {"minutes": -(-retry_after // 60)},
+        429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @never_cache
 @require_POST
 def login_options(request: HttpRequest) -> JsonResponse:
@@ -202,17 +224,7 @@ def login(request: HttpRequest) -> JsonResponse:
             request, body.get("credential"), client_address=request.META.get("REMOTE_ADDR", "")
         )
     except patron_services.LoginThrottled as throttled:
-        retry_after = max(1, int((throttled.until - timezone.now()).total_seconds()))
-        response = _refusal(
-            gettext(
-                "ログインの失敗が続いたため、あと%(minutes)d分ほどログインできません。"
-                "暗証番号がわからないときは、利用者カードをお持ちのうえ窓口でお尋ねください。"
-            )
-            % {"minutes": -(-retry_after // 60)},
-            429,
-        )
-        response["Retry-After"] = str(retry_after)
-        return response
+        return _throttled(throttled)
     except services.PatronLoginNotVerified:
         return _refusal(_error_text(services.UserVerificationRequired("")), 401)
     except services.PatronLoginExpired:

@@ -298,6 +298,23 @@ def log_in_without_card(
         raise
 
 
+def confirm_pin(*, patron: Patron, pin: str, now: datetime | None = None) -> None:
+    """The logged-in patron proves again that they know their PIN before a change that would
+    outlast the session (adding a passkey): a browser left logged in on a library terminal is no
+    way to give someone else lasting access. Wrong PINs count against the card as wrong logins do;
+    LoginThrottled while the card is locked, AuthenticationFailed for a wrong PIN."""
+    now = now or timezone.now()
+    key = _throttle_key("card", patron.card_number)
+    until = throttle.locked_until(_throttle_state(LoginThrottle.objects.filter(key=key).first()), now)
+    if until is not None:
+        raise LoginThrottled(
+            "暗証番号の誤りが続いたため、しばらく確認できません (too many wrong PINs)", until=until
+        )
+    if not patron.pin_hash or not pins.verify_pin(patron.pin_hash, pin):
+        _count_failure(key, throttle.CARD_RULE, now)
+        raise AuthenticationFailed("暗証番号が違います (the PIN is wrong)")
+
+
 def change_pin(*, patron: Patron, current_pin: str, new_pin: str, now: datetime | None = None) -> Patron:
     """The patron changes their own PIN: the current one must be right (AuthenticationFailed),
     the new one must meet the PIN rules (pins.InvalidPin). A wrong current PIN counts against the

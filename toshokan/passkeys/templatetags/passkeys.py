@@ -27,5 +27,6 @@ def passkeys_section(context: template.Context) -> dict[str, Any]:
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "passkeys": list(selectors.passkeys_of(patron=patron)),
+        "ask_pin": bool(patron.pin_hash),
         "outcomes": outcomes,
     }

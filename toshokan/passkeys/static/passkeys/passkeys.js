@@ -142,7 +142,13 @@
 
   const ceremonies = {
     register: async function (form) {
-      const options = await post(form, form.dataset.optionsUrl);
+      const pin = form.querySelector("input[name=pin]");
+      let options;
+      try {
+        options = await post(form, form.dataset.optionsUrl, { pin: pin ? pin.value : "" });
+      } finally {
+        if (pin) pin.value = ""; // asked again each time; never left in the page
+      }
       const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
       const name = form.querySelector("input[name=name]");
       return post(form, form.dataset.finishUrl, {

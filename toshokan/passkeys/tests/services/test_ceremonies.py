@@ -17,7 +17,7 @@ from toshokan.passkeys import selectors, services
 from toshokan.passkeys.models import Passkey, UserHandle
 from toshokan.passkeys.tests.authenticator import SoftAuthenticator, b64url, unb64url
 from toshokan.patrons import services as patron_services
-from toshokan.patrons.domain.throttle import ADDRESS_RULE
+from toshokan.patrons.domain.throttle import ADDRESS_RULE, CARD_RULE
 from toshokan.patrons.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def staff():
 
 
 def register(make_request, authenticator, *, patron=None, user=None, name=""):
-    options = services.begin_registration(make_request(), patron=patron, user=user)
+    options = services.begin_registration(make_request(), patron=patron, user=user, pin=factories.PIN)
     answer = authenticator.create(options)
     return services.finish_registration(make_request(), answer, name=name, patron=patron, user=user)
 
@@ -63,7 +63,7 @@ def test_a_patron_registers_a_passkey_with_its_name_and_what_the_ceremony_needs(
 
 
 def test_registration_options_ask_for_user_verification_and_a_discoverable_credential(make_request, patron):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     assert options["authenticatorSelection"]["userVerification"] == "required"
     assert options["authenticatorSelection"]["residentKey"] == "required"
     assert options["attestation"] == "none"
@@ -72,13 +72,34 @@ def test_registration_options_ask_for_user_verification_and_a_discoverable_crede
     assert {p["alg"] for p in options["pubKeyCredParams"]} == {-8, -7, -257}
 
 
+def test_adding_a_passkey_asks_for_the_pin_again_and_counts_wrong_ones(make_request, patron):
+    for wrong in ("", "0000"):
+        with pytest.raises(patron_services.AuthenticationFailed):
+            services.begin_registration(make_request(), patron=patron, pin=wrong)
+    assert services.SESSION_KEY not in make_request().session  # no challenge for a wrong PIN
+    for _ in range(CARD_RULE.max_failures - 2):
+        with pytest.raises(patron_services.AuthenticationFailed):
+            services.begin_registration(make_request(), patron=patron, pin="0000")
+    with pytest.raises(patron_services.LoginThrottled):
+        services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
+
+
+def test_a_patron_without_a_pin_adds_a_passkey_without_one(make_request, authenticator):
+    patron = factories.patron("本田", pin="")
+    options = services.begin_registration(make_request(), patron=patron)
+    answer = authenticator.create(options)
+    assert services.finish_registration(make_request(), answer, patron=patron).patron == patron
+
+
 def test_the_user_handle_is_random_per_account_and_the_same_for_each_registration(
     make_request, patron, staff
 ):
-    first = services.begin_registration(make_request(), patron=patron)["user"]["id"]
-    again = services.begin_registration(make_request(), patron=patron)["user"]["id"]
+    first = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)["user"]["id"]
+    again = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)["user"]["id"]
     staff_handle = services.begin_registration(make_request(), user=staff)["user"]["id"]
-    other = services.begin_registration(make_request(), patron=factories.patron("鈴木"))["user"]["id"]
+    other = services.begin_registration(make_request(), patron=factories.patron("鈴木"), pin=factories.PIN)[
+        "user"
+    ]["id"]
     assert first == again
     assert len({first, staff_handle, other}) == 3
     assert len(unb64url(first)) == 32
@@ -89,18 +110,18 @@ def test_the_user_handle_is_random_per_account_and_the_same_for_each_registratio
 
 def test_registration_lists_the_accounts_passkeys_to_exclude(make_request, authenticator, patron):
     passkey = register(make_request, authenticator, patron=patron)
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     assert [d["id"] for d in options["excludeCredentials"]] == [passkey.credential_id]
     with pytest.raises(RuntimeError, match="InvalidStateError"):
         authenticator.create(options)  # the authenticator refuses, as a browser does
 
 
 def test_the_same_credential_cannot_be_registered_twice(make_request, authenticator, patron):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     answer = authenticator.create(options)
     services.finish_registration(make_request(), answer, patron=patron)
     # The same answer sent again after a new challenge: the challenge no longer matches.
-    services.begin_registration(make_request(), patron=patron)
+    services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     with pytest.raises(services.PasskeyRefused):
         services.finish_registration(make_request(), answer, patron=patron)
     assert Passkey.objects.count() == 1
@@ -114,7 +135,7 @@ def test_an_attestation_without_user_verification_is_refused_and_nothing_is_kept
 
 
 def test_a_registration_challenge_is_used_once(make_request, authenticator, patron):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     answer = authenticator.create(options)
     services.finish_registration(make_request(), answer, patron=patron)
     with pytest.raises(services.ChallengeExpired):
@@ -123,7 +144,7 @@ def test_a_registration_challenge_is_used_once(make_request, authenticator, patr
 
 
 def test_a_registration_challenge_expires(make_request, authenticator, patron, monkeypatch):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     later = timezone.now() + services.CHALLENGE_TTL + timedelta(seconds=1)
     monkeypatch.setattr("toshokan.passkeys.services.timezone.now", lambda: later)
     with pytest.raises(services.ChallengeExpired):
@@ -131,7 +152,7 @@ def test_a_registration_challenge_expires(make_request, authenticator, patron, m
 
 
 def test_a_registration_begun_for_one_account_cannot_finish_for_another(make_request, authenticator, patron):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     other = factories.patron("鈴木")
     with pytest.raises(services.ChallengeExpired):
         services.finish_registration(make_request(), authenticator.create(options), patron=other)
@@ -139,7 +160,7 @@ def test_a_registration_begun_for_one_account_cannot_finish_for_another(make_req
 
 
 def test_a_registration_from_another_origin_is_refused(make_request, authenticator, patron):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     answer = authenticator.create(options, origin="https://evil.example")
     with pytest.raises(services.PasskeyRefused, match="origin"):
         services.finish_registration(make_request(), answer, patron=patron)
@@ -150,14 +171,14 @@ def test_a_registration_from_another_origin_is_refused(make_request, authenticat
     [None, 7, "", "{}", "not json", json.dumps({"id": "AA", "rawId": "AA", "type": "public-key"}), {"id": 3}],
 )
 def test_malformed_registration_answers_are_refused_clearly(make_request, patron, payload):
-    services.begin_registration(make_request(), patron=patron)
+    services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     with pytest.raises(services.PasskeyRefused, match="このパスキーは使えませんでした"):
         services.finish_registration(make_request(), payload, patron=patron)
 
 
 @pytest.mark.parametrize("name", ["x" * 65, "a\x00b", "名前\u202e"])
 def test_bad_names_are_refused_before_the_challenge_is_used(make_request, authenticator, patron, name):
-    options = services.begin_registration(make_request(), patron=patron)
+    options = services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
     answer = authenticator.create(options)
     with pytest.raises(services.InvalidPasskeyName):
         services.finish_registration(make_request(), answer, name=name, patron=patron)
@@ -319,11 +340,15 @@ def test_failed_passkey_logins_count_against_the_address_until_it_is_throttled(
     ALLOWED_HOSTS=["library.example.jp"],
 )
 def test_the_relying_party_comes_from_settings(make_request, patron):
-    options = services.begin_registration(make_request("library.example.jp", secure=True), patron=patron)
+    options = services.begin_registration(
+        make_request("library.example.jp", secure=True), patron=patron, pin=factories.PIN
+    )
     assert options["rp"] == {"id": "library.example.jp", "name": "みなと図書館"}
     answer = SoftAuthenticator(origin="https://library.example.jp").create(options)
     assert services.finish_registration(make_request("library.example.jp"), answer, patron=patron)
-    options = services.begin_registration(make_request("library.example.jp", secure=True), patron=patron)
+    options = services.begin_registration(
+        make_request("library.example.jp", secure=True), patron=patron, pin=factories.PIN
+    )
     stray = SoftAuthenticator(origin="http://localhost:8000").create(options)
     with pytest.raises(services.PasskeyRefused):
         services.finish_registration(make_request("library.example.jp"), stray, patron=patron)

@@ -46,6 +46,7 @@ def log_in_with_card(page: Page, url, patron: Patron) -> None:
 def add_passkey(page: Page, name: str) -> None:
     section = page.locator("#passkeys")
     section.get_by_label("パスキーの名前").fill(name)
+    section.get_by_label("いまの暗証番号").fill(patron_factories.PIN)
     section.get_by_role("button", name="パスキーを追加").click()
     expect(page.locator("#passkeys .outcome--ok")).to_have_text(f"パスキー「{name}」を登録しました。")
 
@@ -148,11 +149,24 @@ def test_one_authenticator_is_not_registered_twice(page, url, hanako):
     add_passkey(page, "iPhone")
     section = page.locator("#passkeys")
     section.get_by_label("パスキーの名前").fill("iPhone again")
+    section.get_by_label("いまの暗証番号").fill(patron_factories.PIN)
     section.get_by_role("button", name="パスキーを追加").click()
     expect(section.locator(".passkey-widget__status")).to_have_text(
         "この端末のパスキーはすでに登録されています。"
     )
     assert Passkey.objects.count() == 1
+
+
+def test_a_wrong_pin_adds_no_passkey(page, url, hanako):
+    authenticator = add_authenticator(page)
+    log_in_with_card(page, url, hanako)
+    section = page.locator("#passkeys")
+    section.get_by_label("パスキーの名前").fill("iPhone")
+    section.get_by_label("いまの暗証番号").fill("0000")
+    section.get_by_role("button", name="パスキーを追加").click()
+    expect(section.locator(".passkey-widget__status")).to_contain_text("暗証番号が違います")
+    expect(section.get_by_label("いまの暗証番号")).to_have_value("")
+    assert authenticator.credentials() == [] and not Passkey.objects.exists()
 
 
 def test_a_renamed_then_removed_passkey_no_longer_logs_in(page, url, hanako):
@@ -232,6 +246,7 @@ def test_the_server_refuses_a_registration_without_user_verification(page, url, 
     rewrite_user_verification(page, "/account/passkeys/register/options")
     section = page.locator("#passkeys")
     section.get_by_label("パスキーの名前").fill("iPhone")
+    section.get_by_label("いまの暗証番号").fill(patron_factories.PIN)
     with page.expect_response(url("/account/passkeys/register")) as answer:
         section.get_by_role("button", name="パスキーを追加").click()
     assert answer.value.status == 403

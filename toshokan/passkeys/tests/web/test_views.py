@@ -41,7 +41,7 @@ def logged_in(patron: Patron) -> Client:
 def add_passkey(
     client: Client, authenticator: SoftAuthenticator, name: str = "iPhone", prefix: str = "/account"
 ):
-    options = post_json(client, f"{prefix}/passkeys/register/options").json()
+    options = post_json(client, f"{prefix}/passkeys/register/options", {"pin": factories.PIN}).json()
     return post_json(
         client, f"{prefix}/passkeys/register", {"credential": authenticator.create(options), "name": name}
     )
@@ -84,6 +84,14 @@ def test_the_registration_steps_need_a_patron_login_and_a_csrf_token(hanako):
     strict.post("/account/login", {"card_number": hanako.card_number, "pin": factories.PIN})
     assert post_json(strict, "/account/passkeys/register/options").status_code == 403
     assert post_json(strict, "/account/passkeys/login/options").status_code == 403
+
+
+def test_adding_a_passkey_needs_the_pin_again(hanako):
+    client = logged_in(hanako)
+    assert 'name="pin"' in text(client.get("/account/"))
+    response = post_json(client, "/account/passkeys/register/options", {"pin": "0000"})
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("暗証番号が違います")
 
 
 def test_a_registration_without_user_verification_is_refused_with_a_clear_message(hanako):
