@@ -14,6 +14,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from toshokan.core.admin import ApiTokenAdmin
+from toshokan.core.models import ApiToken
+
 from . import services
 from .models import EventKind, Lockout, SecurityEvent, StaffProfile
 from .reauth import reauthentication_response
@@ -63,6 +66,13 @@ def reset_second_factor(modeladmin: Any, request: HttpRequest, queryset: QuerySe
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+admin.site.unregister(ApiToken)
+
+
+@admin.register(ApiToken)
+class ConfirmedApiTokenAdmin(ConfirmBeforeChanges, ApiTokenAdmin):
+    """An API token works without a second factor (docs/staff-accounts.md, machine accounts), so
+    making or revoking one needs a fresh confirmation too."""
 
 
 @admin.register(User)

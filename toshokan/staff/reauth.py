@@ -54,8 +54,8 @@ def recently_authenticated(request: HttpRequest, max_age: float | None = None) -
 
 def confirm_url(next_path: str) -> str:
     """The confirmation page that sends the staff member back to `next_path` (a local path)."""
-    parts = urlsplit(next_path)
-    local = parts.path + (f"?{parts.query}" if parts.query else "") if not parts.netloc else "/"
+    parts = urlsplit(next_path)  # only the path and query of a full URL (htmx's HX-Current-URL)
+    local = parts.path + (f"?{parts.query}" if parts.query else "")
     return f"{reverse('staff:confirm')}?{urlencode({'next': local or '/'})}"
 
 
