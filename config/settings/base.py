@@ -44,7 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "toshokan.core.security.ContentSecurityPolicyMiddleware",
     "toshokan.core.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -265,22 +265,15 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 
-def _origin(url: str) -> list[str]:
-    """scheme://host[:port] of a URL template such as https://tile.example/{z}/{x}/{y}.png."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
-
-
 # Content Security Policy (django-csp): this site's own scripts, styles, fonts and connections only,
-# never inline script; images also from the map tile server when one is configured.
+# never inline script; images also from the map tile server when one is configured (added per response
+# by toshokan.core.security.ContentSecurityPolicyMiddleware from TOSHOKAN_MAP_TILES).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *_origin(TOSHOKAN_MAP_TILES["URL"])],
+        "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -2,7 +2,9 @@
 violations to (docs/security.md).
 
 Django's SecurityMiddleware writes Referrer-Policy, X-Content-Type-Options, Cross-Origin-Opener-
-Policy and HSTS; django-csp writes Content-Security-Policy. Permissions-Policy (W3C Permissions
+Policy and HSTS; django-csp writes Content-Security-Policy (CONTENT_SECURITY_POLICY), to which
+`ContentSecurityPolicyMiddleware` adds the map tile server's origin when one is configured
+(TOSHOKAN_MAP_TILES["URL"], read per response so that a changed setting applies). Permissions-Policy (W3C Permissions
 Policy) has no setting in either, hence this small middleware: it switches off the powerful
 browser features no page of toshokan uses, and allows the ones that pages use to this site alone
 — passkeys (publickey-credentials-get/create) and the "libraries near me" button (geolocation).
@@ -13,9 +15,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -59,6 +64,28 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+def tile_origins() -> list[str]:
+    """scheme://host[:port] of the configured map tile URL template, or nothing."""
+    url = str(getattr(settings, "TOSHOKAN_MAP_TILES", {}).get("URL", ""))
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the map tile server allowed as an image source."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origins = tile_origins()
+        if origins and not report_only:
+            update = dict(parts.update or {})
+            update["img-src"] = [*list(update.get("img-src") or []), *origins]
+            parts.update = update
+        return parts
 
 
 MAX_REPORT_BYTES = 16 * 1024
