@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,7 +13,7 @@ from toshokan.core import demo_staff
 PASSWORD = "staff-test-password"
 
 
-def make_staff(username: str, role: str = "desk", **extra: object):
+def make_staff(username: str, role: str = "desk", **extra: Any):
     demo_staff.ensure_groups()
     user = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True, **extra)
     user.is_superuser = role == "admin"

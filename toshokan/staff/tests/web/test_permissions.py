@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from toshokan.catalog.models import Branch
-from toshokan.core import tokens
+from toshokan.core.models import ApiToken
 from toshokan.staff import services, sessions
 from toshokan.staff.models import AccountKind, EventKind, SecurityEvent, StaffProfile
 from toshokan.staff.reauth import recently_authenticated, require_recent_authentication
@@ -188,4 +188,4 @@ def test_api_tokens_are_made_in_the_admin_only_after_a_fresh_confirmation(client
     _stale(client)
     response = client.post("/admin/core/apitoken/add/", {"user": service.pk, "name": "kiosk"})
     assert response["Location"].startswith(reverse("staff:confirm"))
-    assert not tokens.ApiToken.objects.exists()
+    assert not ApiToken.objects.exists()

@@ -105,9 +105,9 @@ def test_the_first_sign_in_enrols_an_authenticator_and_shows_recovery_codes_once
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "<svg" in html and 'role="img"' in html  # the QR code
-    secret = (
-        re.search(r'<code class="staff-secret" lang="en">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
-    )
+    found = re.search(r'<code class="staff-secret" lang="en">([A-Z2-7 ]+)</code>', html)
+    assert found is not None
+    secret = found.group(1).replace(" ", "")
     assert page["Cache-Control"].count("no-store")
     wrong = client.post(reverse("staff:enrol"), {"code": "123456", "next": "/desk/checkout"})
     assert wrong.status_code == 400 and not TotpDevice.objects.exists()
