@@ -184,6 +184,11 @@ def render(result: dict[str, Any]) -> str:
         from .federation import render as federation_render
 
         parts += ["", federation_render(fed)]
+    ocr = result.get("ocr")
+    if ocr:
+        from .ocr import render as ocr_render
+
+        parts += ["", ocr_render(ocr)]
     t = result.get("targets")
     if t:
         parts += ["", "Targets (measured in this run):"]

@@ -1,7 +1,7 @@
 """`python -m benchmarks` (`make bench`): one run, every engine on the same records and queries.
 
     python -m benchmarks [--records N] [--queries N] [--seed S]
-                         [--only search,http,import,relevance,circulation,federation]
+                         [--only search,http,import,relevance,circulation,federation,ocr]
                          [--skip groonga,tantivy-ngram,sqlite-fts5,pg] [--quick]
                          [--circ-ops N] [--circ-clients 1,2,4] [--circ-databases sqlite,postgresql]
                          [--fed-systems N] [--fed-repeats N]
@@ -19,6 +19,9 @@ circulation checkouts and returns per second with p50/p95/p99: a bare lock-inser
            with 1, 2 and 4 clients (benchmarks/circulation.py).
 federation live availability: 10 ISBNs across 1,000 simulated library systems on loopback
            (benchmarks/federation.py).
+ocr        Tesseract on the NDL-DocL Edo-period pages (line-detection recall against their layout
+           annotations) and on modern vertical print set from an Aozora text (character error
+           rate) (benchmarks/ocr.py).
 
 Progress goes to stderr; the table to stdout; the JSON to benchmarks/results/<time>.json and
 benchmarks/results/latest.json. Nothing is asserted: targets are reported as met or missed.
@@ -47,7 +50,7 @@ from .circulation import MODES as CIRCULATION_MODES
 from .corpus import GENERATOR_VERSION, Corpus, generate
 from .keys import KeyTable
 
-STEPS = ("search", "http", "import", "relevance", "circulation", "federation")
+STEPS = ("search", "http", "import", "relevance", "circulation", "federation", "ocr")
 BASELINES = ("groonga", "groonga-split", "tantivy-ngram", "sqlite-fts5", "pg-trgm")
 ALIASES = {"pg": "pg-trgm", "postgres": "pg-trgm", "fts5": "sqlite-fts5", "sqlite": "sqlite-fts5",
            "ngram": "tantivy-ngram", "tantivy": "tantivy-ngram"}  # fmt: skip
@@ -541,6 +544,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             result["federation"] = federation.run(systems=args.fed_systems, repeats=args.fed_repeats, log=log)
 
         step("federation", run_federation)
+    if "ocr" in args.only:
+        from . import ocr
+
+        def run_ocr() -> None:
+            result["ocr"] = ocr.run(log=log)
+
+        step("ocr", run_ocr)
     for scratch in ("_table", "_truth", "_kinds"):
         result.pop(scratch, None)
     result["targets"] = targets(result)
