@@ -33,7 +33,7 @@ from toshokan.patrons import sessions
 from toshokan.patrons.models import Patron
 
 from . import selectors, services
-from .domain.relying_party import RelyingPartyError
+from .domain.relying_party import NotADomain, RelyingPartyError
 from .models import Passkey
 
 View = Callable[..., HttpResponse]
@@ -78,16 +78,27 @@ def _error_text(error: services.PasskeyError) -> str:
     return gettext("このパスキーは使えませんでした。もう一度お試しください。")
 
 
+def _rp_refusal(error: RelyingPartyError) -> JsonResponse:
+    if isinstance(error, NotADomain):
+        return _refusal(
+            gettext(
+                "このアドレスではパスキーを使えません。IP アドレスではなく、localhost や図書館のドメイン名で開いたページでお使いください。"
+            ),
+            400,
+        )
+    return _refusal(
+        gettext("パスキーの設定に誤りがあるため、いまは使えません。図書館にお知らせください。"), 500
+    )
+
+
 def _ceremony(step: Callable[[], JsonResponse]) -> JsonResponse:
     try:
         return step()
     except services.PasskeyError as error:
         status = 400 if isinstance(error, services.InvalidPasskeyName) else 403
         return _refusal(_error_text(error), status)
-    except RelyingPartyError:
-        return _refusal(
-            gettext("パスキーの設定に誤りがあるため、いまは使えません。図書館にお知らせください。"), 500
-        )
+    except RelyingPartyError as error:
+        return _rp_refusal(error)
 
 
 # -- patrons --------------------------------------------------------------------------------------
@@ -236,10 +247,8 @@ def login(request: HttpRequest) -> JsonResponse:
             ),
             401,
         )
-    except RelyingPartyError:
-        return _refusal(
-            gettext("パスキーの設定に誤りがあるため、いまは使えません。図書館にお知らせください。"), 500
-        )
+    except RelyingPartyError as error:
+        return _rp_refusal(error)
     sessions.start(request, patron, remember=bool(body.get("remember")))
     return JsonResponse({"ok": True, "redirect": _safe_next(request, body.get("next"))})
 

@@ -11,6 +11,7 @@ Pure: the configuration and the request's scheme and host come in.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,11 @@ DEFAULT_NAME = "toshokan"
 
 class RelyingPartyError(ValueError):
     """TOSHOKAN_WEBAUTHN names an RP ID and origins that do not fit together."""
+
+
+class NotADomain(RelyingPartyError):
+    """The site was opened by IP address (http://127.0.0.1:8000): browsers refuse an IP address as
+    an RP ID, so passkeys work only under a name (localhost in development)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,8 @@ def relying_party(config: Mapping[str, Any] | None, *, scheme: str, host: str) -
     name = str(config.get("RP_NAME") or DEFAULT_NAME)
     if not rp_id:
         raise RelyingPartyError("TOSHOKAN_WEBAUTHN: the RP ID is empty")
+    if _is_ip_address(rp_id):
+        raise NotADomain(f"{rp_id} is an IP address, which cannot be an RP ID: use a host name (localhost)")
     configured = config.get("ORIGINS")
     if isinstance(configured, str):
         raise RelyingPartyError("TOSHOKAN_WEBAUTHN['ORIGINS'] must be a list of origins, not one string")
@@ -70,3 +78,11 @@ def relying_party(config: Mapping[str, Any] | None, *, scheme: str, host: str) -
                 f"TOSHOKAN_WEBAUTHN: the RP ID {rp_id!r} is neither the host of {origin!r} nor a domain above it"
             )
     return RelyingParty(id=rp_id, name=name, origins=origins)
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -6,6 +6,7 @@ import pytest
 
 from toshokan.passkeys.domain import names
 from toshokan.passkeys.domain.relying_party import (
+    NotADomain,
     RelyingParty,
     RelyingPartyError,
     host_without_port,
@@ -93,3 +94,9 @@ def test_bad_names_are_refused(typed):
 def test_default_names_count_on():
     assert names.default_name(0) == "パスキー 1"
     assert names.default_name(2) == "パスキー 3"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "[::1]:8000", "10.0.0.5"])
+def test_a_site_opened_by_ip_address_has_no_rp_id(host):
+    with pytest.raises(NotADomain, match="IP address"):
+        relying_party(None, scheme="http", host=host)

@@ -229,3 +229,10 @@ def test_staff_register_list_verify_and_remove_a_passkey(staff_client):
     assert refused.status_code == 403 and "本人確認" in refused.json()["error"]
     assert client.post(f"/desk/passkeys/{passkey.pk}/remove").status_code == 302
     assert not Passkey.objects.exists()
+
+
+def test_a_page_opened_by_ip_address_is_told_to_use_a_host_name():
+    client = Client(HTTP_HOST="127.0.0.1")
+    response = post_json(client, "/account/passkeys/login/options")
+    assert response.status_code == 400
+    assert "IP アドレスではなく、localhost" in response.json()["error"]
