@@ -87,6 +87,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from toshokan.core import audit
 from toshokan.core.domain import DomainError
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.models import Patron
@@ -515,8 +516,19 @@ def rename_passkey(*, passkey: Passkey, name: str) -> Passkey:
     return passkey
 
 
-def remove_passkey(*, passkey: Passkey) -> None:
+@transaction.atomic
+def remove_passkey(*, passkey: Passkey, by: audit.By | None = None) -> None:
     """Forget this passkey: it no longer logs anyone in. The authenticator keeps its copy until
     the owner deletes it there (WebAuthn has no way for a site to do it); card and PIN, or a
-    staff password, remain."""
+    staff password, remain.
+
+    `by` is the staff member removing a patron's passkey for them (a lost phone, through the
+    admin): that is an action on patron data and goes into the audit log with the removal."""
+    if by is not None and passkey.patron_id is not None:
+        audit.record(
+            by=by,
+            action=audit.Action.CHANGED,
+            patron_id=passkey.patron_id,
+            detail={"passkey_removed": passkey.pk},
+        )
     Passkey.objects.filter(pk=passkey.pk).delete()

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from toshokan.core import audit
 from toshokan.passkeys.models import Passkey
 from toshokan.passkeys.tests.authenticator import SoftAuthenticator
 from toshokan.patrons.models import Patron
@@ -236,3 +237,21 @@ def test_a_page_opened_by_ip_address_is_told_to_use_a_host_name():
     response = post_json(client, "/account/passkeys/login/options")
     assert response.status_code == 400
     assert "IP アドレスではなく、localhost" in response.json()["error"]
+
+
+def test_the_admin_shows_passkeys_without_key_material_and_removes_one_into_the_audit_log(hanako):
+    add_passkey(logged_in(hanako), SoftAuthenticator(origin=ORIGIN), name="iPhone")
+    passkey = Passkey.objects.get()
+    admin_user = get_user_model().objects.create_superuser("kanri", password="pw-for-tests-1")
+    client = Client()
+    verified_staff_session(client, admin_user)
+    listing = text(client.get("/admin/passkeys/passkey/"))
+    assert "iPhone" in listing and f"利用者 {hanako.card_number}" in listing
+    page = text(client.get(f"/admin/passkeys/passkey/{passkey.pk}/change/"))
+    assert passkey.credential_id not in page and "public_key" not in page
+    assert client.get("/admin/passkeys/passkey/add/").status_code == 403
+    response = client.post(f"/admin/passkeys/passkey/{passkey.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Passkey.objects.exists()
+    event = audit.events(patron_id=hanako.pk).get(action=audit.Action.CHANGED)
+    assert event.actor_username == "kanri" and event.via == "admin"
+    assert event.detail == {"passkey_removed": passkey.pk}
