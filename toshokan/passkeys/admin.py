@@ -16,6 +16,19 @@ from toshokan.core import audit
 from . import services
 from .models import Passkey
 
+SHOWN: tuple[str, ...] = (
+    "name",
+    "patron",
+    "user",
+    "created_at",
+    "last_used_at",
+    "aaguid",
+    "transports",
+    "backup_eligible",
+    "backed_up",
+    "sign_count",
+)
+
 
 @admin.register(Passkey)
 class PasskeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -23,19 +36,8 @@ class PasskeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = [("patron", admin.EmptyFieldListFilter), ("user", admin.EmptyFieldListFilter)]
     search_fields = ["=patron__card_number", "user__username", "name"]
     list_select_related = ["patron", "user"]
-    fields = [
-        "name",
-        "patron",
-        "user",
-        "created_at",
-        "last_used_at",
-        "aaguid",
-        "transports",
-        "backup_eligible",
-        "backed_up",
-        "sign_count",
-    ]
-    readonly_fields = fields
+    fields = SHOWN
+    readonly_fields = SHOWN
 
     @admin.display(description="持ち主 (owner)")
     def owner(self, passkey: Passkey) -> str:
