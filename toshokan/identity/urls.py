@@ -9,4 +9,5 @@ urlpatterns = [
     path("signup/mynumber/welcome", views.welcome, name="welcome"),
     path("account/login/mynumber", views.login, name="login"),
     path("account/mynumber", views.account, name="account"),
+    path("account/mynumber/pin", views.first_pin, name="first_pin"),
 ]

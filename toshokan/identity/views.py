@@ -281,6 +281,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 context["linked"] = True
         else:
             status = 400
+    context["pin_set"] = request.GET.get("pin") == "set"
     links = [
         {
             "kind": gettext("署名用電子証明書")
@@ -293,5 +294,44 @@ def account(request: HttpRequest) -> HttpResponse:
         }
         for link in services.links_of(patron)
     ]
-    context.update(form=form, patron=patron, links=links, **_challenge_context(request, purpose))
+    context.update(
+        form=form,
+        patron=patron,
+        links=links,
+        pin_form=FirstPinForm() if not patron.pin_hash else None,
+        **_challenge_context(request, purpose),
+    )
     return render(request, "identity/account.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def first_pin(request: HttpRequest) -> HttpResponse:
+    """A PIN for a patron who registered with the card and has none yet (changing one is the
+    account settings' job, which asks for the current PIN)."""
+    patron = sessions.current_patron(request)
+    if patron is None:
+        return HttpResponseRedirect(reverse("portal:account_login") + "?next=" + reverse("identity:account"))
+    form = FirstPinForm(request.POST)
+    if patron.pin_hash:
+        return HttpResponseRedirect(reverse("portal:account_settings"))
+    if form.is_valid():
+        try:
+            patron = patron_services.set_pin(patron=patron, pin=form.cleaned_data["pin"])
+        except InvalidPin as exc:
+            form.add_error("pin", str(exc))
+        else:
+            sessions.refresh(request, patron)
+            return HttpResponseRedirect(reverse("identity:account") + "?pin=set")
+    return render(
+        request,
+        "identity/account.html",
+        {
+            "form": BundleForm(),
+            "patron": patron,
+            "links": [],
+            "pin_form": form,
+            **_challenge_context(request, ChallengePurpose.LINK),
+        },
+        status=400,
+    )

@@ -132,3 +132,16 @@ def test_a_desk_patron_links_the_card_from_the_account_page(at_now: Jpki, client
 def test_the_account_page_needs_a_login(client: Client, jpki: Jpki) -> None:
     response = client.get("/account/mynumber")
     assert response.status_code == 302 and response["Location"].startswith("/account/login")
+
+
+def test_a_card_member_without_a_pin_sets_one_from_the_account_page(at_now: Jpki, client: Client) -> None:
+    nonce = nonce_on(client.get("/signup/mynumber"))
+    client.post("/signup/mynumber", {"bundle_file": upload(at_now.card().bundle(nonce))})
+    assert "暗証番号を設定" in client.get("/account/mynumber").content.decode()
+    mismatch = client.post("/account/mynumber/pin", {"pin": "2580", "pin_again": "2581"})
+    assert mismatch.status_code == 400
+    response = client.post("/account/mynumber/pin", {"pin": "2580", "pin_again": "2580"})
+    assert response.status_code == 302
+    assert "暗証番号を設定しました" in client.get(response["Location"]).content.decode()
+    assert Patron.objects.get().pin_hash
+    assert "マイナンバーカードの紐付け" in client.get("/account/settings").content.decode()
