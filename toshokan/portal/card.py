@@ -18,7 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from toshokan.core.qr import qr, qr_svg  # noqa: F401  (the card's QR code, shared with other pages)
+from toshokan.core.qr import qr as qr  # the card's QR code, shared with other pages
+from toshokan.core.qr import qr_svg as qr_svg
 
 # White either side of the bars, in modules: ten narrow elements (ISO/IEC 15417 for Code 128;
 # python-barcode draws NW-7's narrow elements two modules wide).
