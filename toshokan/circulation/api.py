@@ -22,6 +22,7 @@ from ninja.params import functions as param
 from ninja.responses import Status
 
 from toshokan.catalog.models import Record
+from toshokan.core import audit
 from toshokan.core.domain import NotFound
 from toshokan.notices import selectors as notice_selectors
 from toshokan.notices import services as notice_services
@@ -365,6 +366,7 @@ def _place_hold(request: HttpRequest, p: Patron, data: MyHoldIn, *, with_patron:
         holding=selectors.holding_by_barcode(data.holding) if data.holding else None,
         not_needed_after=data.not_needed_after,
         actor=request.user if with_patron else None,  # staff placing it for a patron
+        by=_by(request) if with_patron else None,
     )
     schema = DeskHoldOut if with_patron else HoldOut
     body = _json(schema, hold_out(_hold_view(selectors.hold_by_id(hold.pk)), with_patron=with_patron))
@@ -446,7 +448,7 @@ def checkin(
     summary="Renew a loan (延長) at the desk",
 )
 def renew(request: HttpRequest, barcode: str) -> dict[str, object]:
-    loan = services.renew(barcode=barcode, actor=request.user)
+    loan = services.renew(barcode=barcode, actor=request.user, by=_by(request))
     return loan_out(selectors.loan_by_id(loan.pk), with_patron=True)
 
 
@@ -464,9 +466,20 @@ def declare_lost(request: HttpRequest, barcode: str) -> dict[str, object]:
 # -- the desk: a patron's account (every read audited) ------------------------------------------
 
 
+def _by(request: HttpRequest) -> audit.By:
+    """The staff member calling, for the audit log (docs/audit.md)."""
+    return audit.by_request(request, audit.Via.API)
+
+
+def _viewed(request: HttpRequest, patron: Patron, kind: StaffAccessKind) -> None:
+    patron_services.record_staff_access(
+        actor=request.user, patron=patron, kind=kind, via="api", client_address=audit.client_address(request)
+    )
+
+
 def _audited_patron(request: HttpRequest, card_number: str, kind: StaffAccessKind) -> Patron:
     found = patron_services.find_by_card(card_number)
-    patron_services.record_staff_access(actor=request.user, patron=found, kind=kind, via="api")
+    _viewed(request, found, kind)
     return found
 
 
@@ -548,7 +561,9 @@ NOTICES_LIMIT = 200
 )
 def patron_notices(request: HttpRequest, card_number: str) -> list[dict[str, object]]:
     found = patron_services.find_by_card(card_number)
-    notices = notice_selectors.notices_for_staff(actor=request.user, patron=found, via="api")
+    notices = notice_selectors.notices_for_staff(
+        actor=request.user, patron=found, via="api", client_address=audit.client_address(request)
+    )
     return [notice_out(n, for_staff=True) for n in notices[:NOTICES_LIMIT]]
 
 
@@ -580,7 +595,7 @@ def place_hold(
     summary="Cancel a hold (a copy it held goes on to the next hold, or home)",
 )
 def cancel_hold(request: HttpRequest, hold_id: int) -> Status[None]:
-    services.cancel_hold(hold=hold_id, actor=request.user)
+    services.cancel_hold(hold=hold_id, actor=request.user, by=_by(request))
     return Status(204, None)
 
 
@@ -645,9 +660,7 @@ def pull_list(request: HttpRequest, branch: str) -> list[dict[str, object]]:
 def hold_shelf(request: HttpRequest, branch: str) -> list[dict[str, object]]:
     holds = list(selectors.hold_shelf(branch_by_code(branch)))
     for p in {h.patron_id: h.patron for h in holds}.values():
-        patron_services.record_staff_access(
-            actor=request.user, patron=p, kind=StaffAccessKind.HOLDS, via="api"
-        )
+        _viewed(request, p, StaffAccessKind.HOLDS)
     today = _today()
     return [
         {

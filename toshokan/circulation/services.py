@@ -26,6 +26,7 @@ from django.utils import timezone
 from toshokan.catalog import services as catalog_services
 from toshokan.catalog.domain.enums import HoldingStatus
 from toshokan.catalog.models import Branch, Holding, Record
+from toshokan.core import audit
 from toshokan.core.domain import DomainError, NotFound
 from toshokan.notices import services as notice_services
 from toshokan.notices.domain.enums import NoticeKind
@@ -361,11 +362,17 @@ def _route_home(
 
 @transaction.atomic
 def renew(
-    *, barcode: str, patron: Patron | None = None, actor: Any = None, now: datetime | None = None
+    *,
+    barcode: str,
+    patron: Patron | None = None,
+    actor: Any = None,
+    now: datetime | None = None,
+    by: audit.By | None = None,
 ) -> Loan:
     """Extend a loan (延長) from today by the loan period. Refused when holds wait for the copy,
     when the renewals allowed are used up, or when the loan is already overdue. `patron`, when
-    given (the patron's own account, the self-check), must be the borrower."""
+    given (the patron's own account, the self-check), must be the borrower. Staff renewing for a
+    patron pass `by`: the audit log records that (never which copy)."""
     now = _now(now)
     today = _today(now)
     holding = catalog_services.lock_holding(barcode=barcode)
@@ -401,6 +408,8 @@ def renew(
     loan.due_soon_sent_on = None
     loan.save(update_fields=["due_on", "renewals", "due_soon_sent_on"])
     _event(CirculationEvent.Kind.RENEW, on=today, branch=loan.branch, holding=holding, patron=loan.patron)
+    if by is not None:
+        audit.record(by=by, action=audit.Action.LOAN_RENEWED, patron_id=loan.patron_id)
     return loan
 
 
@@ -414,8 +423,10 @@ def place_hold(
     not_needed_after: date | None = None,
     actor: Any = None,
     now: datetime | None = None,
+    by: audit.By | None = None,
 ) -> Hold:
-    """Reserve a record (any copy) or one copy (予約), to be picked up at `pickup_branch`."""
+    """Reserve a record (any copy) or one copy (予約), to be picked up at `pickup_branch`. Staff
+    placing it for a patron pass `by`: the audit log records that (never what was reserved)."""
     now = _now(now)
     today = _today(now)
     locked = _lock_patron(patron, today=today)
@@ -452,6 +463,8 @@ def place_hold(
     except IntegrityError:
         raise CirculationError("この資料はすでに予約しています", code="already_held") from None
     _event(CirculationEvent.Kind.HOLD_PLACED, on=today, branch=pickup_branch, holding=copy, patron=locked)
+    if by is not None:
+        audit.record(by=by, action=audit.Action.HOLD_PLACED, patron_id=locked.pk)
     return hold
 
 
@@ -487,12 +500,20 @@ def resume_hold(*, hold: Hold | int, patron: Patron | None = None, actor: Any = 
 
 @transaction.atomic
 def cancel_hold(
-    *, hold: Hold | int, patron: Patron | None = None, actor: Any = None, now: datetime | None = None
+    *,
+    hold: Hold | int,
+    patron: Patron | None = None,
+    actor: Any = None,
+    now: datetime | None = None,
+    by: audit.By | None = None,
 ) -> None:
-    """Cancel a hold. A copy it held goes on to the next hold, or home."""
+    """Cancel a hold. A copy it held goes on to the next hold, or home. Staff cancelling for a
+    patron pass `by` (audited, without what the hold was for)."""
     locked = _lock_hold(hold, patron)
     next_hold_state(HoldState(locked.state), HoldAction.CANCEL)
     _release(locked, _now(now), reason=HoldShelfClearance.Reason.CANCELLED)
+    if by is not None:
+        audit.record(by=by, action=audit.Action.HOLD_CANCELLED, patron_id=locked.patron_id)
 
 
 def _release(hold: Hold, now: datetime, *, reason: str) -> None:

@@ -8,7 +8,8 @@ a plain POST form that works without JavaScript; with htmx the same forms swap o
 the page that changed (the checkout area, or one more result at the top of the return list).
 
 Privacy (図書館の自由に関する宣言 第3): a page that shows a patron's loans or holds writes an audit
-row (patrons.services.record_staff_access). Nothing here keeps what a patron borrowed: the list of
+row and an audit event (patrons.services.record_staff_access); what staff change on a patron's
+behalf (registration, PIN, blocks, holds, renewals from the patron page) is audited too. Nothing here keeps what a patron borrowed: the list of
 this checkout session travels in the form as loan ids, so a returned (deleted) loan drops out of
 it, and the session stores only the desk's branch.
 """
@@ -33,6 +34,7 @@ from django.views.generic import RedirectView
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.models import Branch
+from toshokan.core import audit
 from toshokan.core.domain import DomainError, NotFound
 from toshokan.patrons import selectors as patron_selectors
 from toshokan.patrons import services as patron_services
@@ -159,6 +161,17 @@ def _context(request: HttpRequest, nav: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _by(request: HttpRequest) -> audit.By:
+    """The staff member at this desk, for the audit log (docs/audit.md)."""
+    return audit.by_request(request, audit.Via.DESK)
+
+
+def _viewed(request: HttpRequest, patron: Patron, kind: StaffAccessKind) -> None:
+    patron_services.record_staff_access(
+        actor=request.user, patron=patron, kind=kind, client_address=audit.client_address(request)
+    )
+
+
 def _patron_or_none(pk: int) -> Patron | None:
     return patron_selectors.patron_by_id(pk)
 
@@ -263,7 +276,7 @@ def _scan_card(request: HttpRequest, card: str) -> tuple[Patron | None, str]:
         if number.isdigit() and not is_valid_card_number(number):
             return None, str(REFUSALS["invalid_card_number"])
         return None, refusal(exc)
-    patron_services.record_staff_access(actor=request.user, patron=patron, kind=StaffAccessKind.PROFILE)
+    _viewed(request, patron, StaffAccessKind.PROFILE)
     return patron, ""
 
 
@@ -309,9 +322,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
                 error = refusal(exc)
             if result is not None and result.hold is not None:
                 # The slip names the patron whose hold this copy fills.
-                patron_services.record_staff_access(
-                    actor=request.user, patron=result.hold.patron, kind=StaffAccessKind.HOLDS
-                )
+                _viewed(request, result.hold.patron, StaffAccessKind.HOLDS)
     return _scan_station(request, "checkin", result=result, error=error)
 
 
@@ -326,7 +337,7 @@ def renew(request: HttpRequest) -> HttpResponse:
             error = _("資料番号を読み取ってください")
         else:
             try:
-                loan = services.renew(barcode=barcode, actor=request.user)
+                loan = services.renew(barcode=barcode, actor=request.user, by=_by(request))
             except DomainError as exc:
                 error = refusal(exc)
     return _scan_station(request, "renew", renewed=loan, error=error)
@@ -367,7 +378,7 @@ def patron(request: HttpRequest, patron_id: int) -> HttpResponse:
         return render(request, "circulation/desk/not_found.html", _context(request, "patrons"), status=404)
     today = _today()
     for kind in (StaffAccessKind.PROFILE, StaffAccessKind.LOANS, StaffAccessKind.HOLDS):
-        patron_services.record_staff_access(actor=request.user, patron=p, kind=kind)
+        _viewed(request, p, kind)
     holds = selectors.patron_holds(p, today=today)
     context = _context(
         request,
@@ -409,7 +420,7 @@ def renew_registration(request: HttpRequest, patron_id: int) -> HttpResponse:
     if p is None:
         return redirect("desk:patrons")
     try:
-        p = patron_services.renew_registration(patron=p)
+        p = patron_services.renew_registration(patron=p, by=_by(request))
         messages.success(request, _("登録を更新しました。新しい有効期限: %(date)s") % {"date": p.expires_on})
     except DomainError as exc:
         messages.error(request, refusal(exc))
@@ -427,7 +438,7 @@ def reset_pin(request: HttpRequest, patron_id: int) -> HttpResponse:
         messages.error(request, _("新しい暗証番号を入力してください"))
         return _back_to(patron_id)
     try:
-        patron_services.set_pin(patron=p, pin=form.cleaned_data["pin"])
+        patron_services.set_pin(patron=p, pin=form.cleaned_data["pin"], by=_by(request))
         messages.success(request, _("暗証番号を再設定しました"))
     except DomainError as exc:
         messages.error(request, refusal(exc))
@@ -447,6 +458,7 @@ def add_block(request: HttpRequest, patron_id: int) -> HttpResponse:
             reason=BlockReason(form.cleaned_data["reason"]),
             note=form.cleaned_data["note"],
             actor=request.user,
+            by=_by(request),
         )
         messages.success(request, _("貸出停止にしました"))
     else:
@@ -464,7 +476,7 @@ def lift_block(request: HttpRequest, patron_id: int, block_id: int) -> HttpRespo
     if block is None:
         messages.error(request, _("この貸出停止はすでに解除されています"))
     else:
-        patron_services.lift_block(block=block, actor=request.user)
+        patron_services.lift_block(block=block, actor=request.user, by=_by(request))
         messages.success(request, _("貸出停止を解除しました"))
     return _back_to(patron_id)
 
@@ -476,7 +488,9 @@ def renew_loan(request: HttpRequest, patron_id: int) -> HttpResponse:
     if p is None:
         return redirect("desk:patrons")
     try:
-        loan = services.renew(barcode=request.POST.get("barcode", ""), patron=p, actor=request.user)
+        loan = services.renew(
+            barcode=request.POST.get("barcode", ""), patron=p, actor=request.user, by=_by(request)
+        )
         messages.success(request, _("延長しました。新しい返却期限: %(date)s") % {"date": loan.due_on})
     except DomainError as exc:
         messages.error(request, refusal(exc))
@@ -509,6 +523,7 @@ def place_hold(request: HttpRequest, patron_id: int) -> HttpResponse:
             holding=copy if copy is not None and form.cleaned_data["this_copy_only"] else None,
             pickup_branch=pickup,
             actor=request.user,
+            by=_by(request),
         )
         messages.success(request, _("予約しました: %(title)s") % {"title": record.title})
     except DomainError as exc:
@@ -523,7 +538,7 @@ def cancel_hold(request: HttpRequest, patron_id: int, hold_id: int) -> HttpRespo
     if p is None:
         return redirect("desk:patrons")
     try:
-        services.cancel_hold(hold=hold_id, patron=p, actor=request.user)
+        services.cancel_hold(hold=hold_id, patron=p, actor=request.user, by=_by(request))
         messages.success(request, _("予約を取り消しました"))
     except DomainError as exc:
         messages.error(request, refusal(exc))
@@ -554,6 +569,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 notice_channel=NoticeChannel(data["notice_channel"]),
                 card_number=data["card_number"],
                 pin=data["pin"],
+                by=_by(request),
             )
         except DomainError as exc:
             error = refusal(exc)
@@ -584,9 +600,7 @@ def holds(request: HttpRequest) -> HttpResponse:
     shelf = list(selectors.hold_shelf(branch))
     for patron_id in sorted({h.patron_id for h in shelf}):
         # The hold shelf shows whose holds they are (by card number): audited per patron.
-        patron_services.record_staff_access(
-            actor=request.user, patron=shelf_patron(shelf, patron_id), kind=StaffAccessKind.HOLDS
-        )
+        _viewed(request, shelf_patron(shelf, patron_id), StaffAccessKind.HOLDS)
     context = _context(
         request,
         "holds",

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from toshokan.core.http import client_address
 from toshokan.patrons import services as patron_services
 from toshokan.patrons.domain.enums import StaffAccessKind
 
@@ -22,7 +23,11 @@ from .models import Notice
 def _audit(request: HttpRequest, notices: list[Notice]) -> None:
     for patron in {n.patron for n in notices}:
         patron_services.record_staff_access(
-            actor=request.user, patron=patron, kind=StaffAccessKind.NOTICES, via="admin"
+            actor=request.user,
+            patron=patron,
+            kind=StaffAccessKind.NOTICES,
+            via="admin",
+            client_address=client_address(request),
         )
 
 

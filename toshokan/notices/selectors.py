@@ -30,10 +30,14 @@ def unread_count(patron: Patron) -> int:
     return Notice.objects.filter(patron=patron, read_at__isnull=True).count()
 
 
-def notices_for_staff(*, actor: Any, patron: Patron, via: str = "desk") -> QuerySet[Notice]:
+def notices_for_staff(
+    *, actor: Any, patron: Patron, via: str = "desk", client_address: str = ""
+) -> QuerySet[Notice]:
     """A patron's notices as staff see them (the desk, the admin, the API). Raises Forbidden
     unless `actor` has notices.view_notice; writes the audit row before returning anything."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(VIEW_PERMISSION):
         raise Forbidden("この利用者の通知を閲覧する権限がありません", code="notices_forbidden")
-    patron_services.record_staff_access(actor=actor, patron=patron, kind=StaffAccessKind.NOTICES, via=via)
+    patron_services.record_staff_access(
+        actor=actor, patron=patron, kind=StaffAccessKind.NOTICES, via=via, client_address=client_address
+    )
     return patron_notices(patron)

@@ -2,7 +2,8 @@
 
 New patrons are registered at the desk (/desk/patrons/new), where registration issues a card
 number with its check digit; the admin edits details of existing patrons. Opening a patron here
-writes a StaffAccess row (via "admin"), as the desk does. No PIN hash is shown, and the reading
+writes a StaffAccess row and an audit event (via "admin"), as the desk does; saving a change, or
+adding, lifting or removing a block, appends an audit event naming the fields changed. No PIN hash is shown, and the reading
 history setting is the patron's own choice, so it is read-only here. Nothing a patron borrowed is
 shown (circulation's loans and holds are not in the admin at all).
 """
@@ -12,11 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+
+from toshokan.core import audit
 
 from . import services
 from .domain.enums import StaffAccessKind
 from .models import Patron, PatronBlock, StaffAccess
+
+
+def _by(request: HttpRequest) -> audit.By:
+    return audit.by_request(request, audit.Via.ADMIN)
 
 
 class PatronBlockInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -45,16 +53,40 @@ class PatronAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         patron = self.get_object(request, object_id)
         if patron is not None:
             services.record_staff_access(
-                actor=request.user, patron=patron, kind=StaffAccessKind.PROFILE, via="admin"
+                actor=request.user,
+                patron=patron,
+                kind=StaffAccessKind.PROFILE,
+                via="admin",
+                client_address=audit.client_address(request),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request: HttpRequest, obj: Patron, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and form.changed_data:
+                services.record_change(by=_by(request), patron=obj, fields=sorted(form.changed_data))
+
+    @transaction.atomic
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        by = _by(request)
         for block in formset.save(commit=False):
-            if block.pk is None:
+            new = block.pk is None
+            if new:
                 block.created_by = request.user
             block.save()
+            if new:
+                audit.record(
+                    by=by,
+                    action=audit.Action.BLOCKED,
+                    patron_id=block.patron_id,
+                    reason=block.note,
+                    detail={"block": block.pk, "block_reason": block.reason},
+                )
+            else:
+                services.record_change(by=by, patron=block.patron, fields=[f"block {block.pk}"])
         for block in formset.deleted_objects:
+            services.record_change(by=by, patron=block.patron, fields=[f"block {block.pk} deleted"])
             block.delete()
 
 

@@ -18,6 +18,7 @@ from ninja.responses import Status
 from ninja.utils import check_csrf
 
 from toshokan.catalog.models import Branch
+from toshokan.core import audit
 from toshokan.core.api_auth import CsrfFailed
 from toshokan.core.domain import DomainError, NotFound
 
@@ -282,6 +283,21 @@ class PatronQuery(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
+def _by(request: HttpRequest) -> audit.By:
+    """The staff member calling, for the audit log (docs/audit.md)."""
+    return audit.by_request(request, audit.Via.API)
+
+
+def _viewed(request: HttpRequest, patron: Patron) -> None:
+    services.record_staff_access(
+        actor=request.user,
+        patron=patron,
+        kind=StaffAccessKind.PROFILE,
+        via="api",
+        client_address=audit.client_address(request),
+    )
+
+
 @router.get(
     "/patrons",
     response={200: list[PatronSummaryOut], 401: ErrorOut, 403: ErrorOut},
@@ -301,7 +317,7 @@ def find_patrons(request: HttpRequest, params: Query[PatronQuery]) -> list[dict[
 def register_patron(request: HttpRequest, data: PatronCreateIn) -> Status[dict[str, object]]:
     fields = data.model_dump()
     fields["home_branch"] = branch_by_code(data.home_branch)
-    created = services.register_patron(**fields)
+    created = services.register_patron(**fields, by=_by(request))
     return Status(201, patron_out(_reload(created)))
 
 
@@ -313,8 +329,10 @@ def register_patron(request: HttpRequest, data: PatronCreateIn) -> Status[dict[s
 )
 def update_preferences(request: HttpRequest, card_number: str, data: PreferencesIn) -> dict[str, object]:
     found = services.find_by_card(card_number)
-    services.record_staff_access(actor=request.user, patron=found, kind=StaffAccessKind.PROFILE, via="api")
-    changed = services.update_preferences(patron=found, **data.model_dump(exclude_unset=True))
+    _viewed(request, found)
+    changed = services.update_preferences(
+        patron=found, by=_by(request), **data.model_dump(exclude_unset=True)
+    )
     return patron_out(_reload(changed))
 
 
@@ -326,8 +344,8 @@ def update_preferences(request: HttpRequest, card_number: str, data: Preferences
 )
 def renew_registration(request: HttpRequest, card_number: str) -> dict[str, object]:
     found = services.find_by_card(card_number)
-    services.record_staff_access(actor=request.user, patron=found, kind=StaffAccessKind.PROFILE, via="api")
-    return patron_out(_reload(services.renew_registration(patron=found)))
+    _viewed(request, found)
+    return patron_out(_reload(services.renew_registration(patron=found, by=_by(request))))
 
 
 @router.put(
@@ -337,7 +355,7 @@ def renew_registration(request: HttpRequest, card_number: str) -> dict[str, obje
     summary="Reset a patron's PIN at the desk (their sessions end)",
 )
 def reset_pin(request: HttpRequest, card_number: str, data: PinIn) -> Status[None]:
-    services.set_pin(patron=services.find_by_card(card_number), pin=data.pin)
+    services.set_pin(patron=services.find_by_card(card_number), pin=data.pin, by=_by(request))
     return Status(204, None)
 
 
@@ -349,7 +367,9 @@ def reset_pin(request: HttpRequest, card_number: str, data: PinIn) -> Status[Non
 )
 def add_block(request: HttpRequest, card_number: str, data: BlockIn) -> Status[dict[str, object]]:
     found = services.find_by_card(card_number)
-    block = services.add_block(patron=found, reason=data.reason, note=data.note, actor=request.user)
+    block = services.add_block(
+        patron=found, reason=data.reason, note=data.note, actor=request.user, by=_by(request)
+    )
     return Status(201, block_out(block))
 
 
@@ -364,7 +384,7 @@ def lift_block(request: HttpRequest, card_number: str, block_id: int) -> dict[st
     block = PatronBlock.objects.filter(patron=found, pk=block_id).first()
     if block is None:
         raise NotFound("貸出停止が見つかりません", code="block_not_found")
-    return block_out(services.lift_block(block=block, actor=request.user))
+    return block_out(services.lift_block(block=block, actor=request.user, by=_by(request)))
 
 
 def retry_after(until: datetime) -> str:

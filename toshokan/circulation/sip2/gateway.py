@@ -128,7 +128,12 @@ class Gateway(Protocol):
 
     def patron_status(self, card: str, pin: str | None) -> Patron: ...
 
-    def patron_information(self, card: str, pin: str | None, summary: Summary) -> Patron: ...
+    def patron_information(
+        self, card: str, pin: str | None, summary: Summary, *, terminal: Terminal | None = None
+    ) -> Patron:
+        """The patron's status and item lists. Lists given to a terminal without the patron's
+        PIN are a staff read of the patron's loans and holds: the gateway audits them."""
+        ...
 
     def item_information(self, barcode: str) -> Item: ...
 

@@ -413,7 +413,11 @@ class Sip2Server:
     async def _on_63(self, session: Session, request: Message) -> Message:
         summary = Summary.from_field(request.fixed.get("summary", ""), request.get("BP"), request.get("BQ"))
         patron = await self._call(
-            self.gateway.patron_information, request.get("AA"), self._pin(request), summary
+            self.gateway.patron_information,
+            request.get("AA"),
+            self._pin(request),
+            summary,
+            terminal=session.terminal,
         )
         fixed = {
             "patron_status": m.patron_status_field(patron.flags),

@@ -25,9 +25,10 @@ from django.utils import timezone
 
 from toshokan.catalog.domain.enums import HoldingStatus, MaterialType
 from toshokan.catalog.models import Branch, Holding
+from toshokan.core import audit
 from toshokan.core.domain import DomainError
 from toshokan.patrons import services as patron_services
-from toshokan.patrons.domain.enums import BlockReason
+from toshokan.patrons.domain.enums import BlockReason, StaffAccessKind
 from toshokan.patrons.models import Patron as PatronModel
 
 from .. import selectors, services
@@ -181,8 +182,29 @@ class ServicesGateway:
         return self._patron(card, pin, items=False)
 
     @_in_worker
-    def patron_information(self, card: str, pin: str | None, summary: g.Summary) -> g.Patron:
-        return self._patron(card, pin, items=True)
+    def patron_information(
+        self, card: str, pin: str | None, summary: g.Summary, *, terminal: g.Terminal | None = None
+    ) -> g.Patron:
+        found = self._patron(card, pin, items=True)
+        if found.valid and found.pin_ok is not True:
+            # Without the patron's PIN it is the terminal's staff account that reads the lists.
+            self._audit_read(found.card, terminal or g.Terminal())
+        return found
+
+    def _audit_read(self, card: str, terminal: g.Terminal) -> None:
+        patron = self._find(card)
+        actor = self._actor(terminal)
+        if patron is None:
+            return
+        for kind in (StaffAccessKind.LOANS, StaffAccessKind.HOLDS):
+            if actor is not None:
+                patron_services.record_staff_access(actor=actor, patron=patron, kind=kind, via="sip2")
+            else:
+                audit.record(
+                    by=audit.By(None, terminal.user, audit.Via.SIP2),
+                    action=patron_services.VIEWED[kind],
+                    patron_id=patron.pk,
+                )
 
     # --- items -----------------------------------------------------------------------------------
 

@@ -71,7 +71,9 @@ class FakeLibrary:
         with self.lock:
             return self._patron(card, pin)
 
-    def patron_information(self, card: str, pin: str | None, summary: g.Summary) -> g.Patron:
+    def patron_information(
+        self, card: str, pin: str | None, summary: g.Summary, *, terminal: g.Terminal | None = None
+    ) -> g.Patron:
         with self.lock:
             return self._patron(card, pin)
 
