@@ -19,6 +19,7 @@ from .models import (
     CirculationRule,
     CirculationSettings,
     ClosedDay,
+    ReadingRecordExport,
     ServicePoint,
     Transit,
     WeeklyClosure,
@@ -101,3 +102,31 @@ class CirculationEventAdmin(ReadOnlyAdmin):
     list_display = ["on", "kind", "branch", "material_type", "patron_category", "ndc"]
     list_filter = ["kind", "branch", "material_type", "patron_category"]
     date_hierarchy = "on"
+
+
+@admin.register(ReadingRecordExport)
+class ReadingRecordExportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Warrant export requests, to read only: they are made, decided and downloaded at
+    /staff/exports, where each step needs a second member of staff and is audited."""
+
+    list_display = [
+        "pk",
+        "card_number",
+        "state",
+        "requested_by_name",
+        "requested_at",
+        "decided_by_name",
+        "downloaded_at",
+    ]
+    list_filter = ["state"]
+    search_fields = ["=card_number"]
+    readonly_fields = [f.name for f in ReadingRecordExport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ReadingRecordExport | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReadingRecordExport | None = None) -> bool:
+        return False

@@ -17,6 +17,7 @@ from toshokan.patrons.domain.enums import PatronCategory
 from toshokan.patrons.models import Patron
 
 from .domain.policy import DEFAULT, OverdueMode
+from .domain.record_export import ExportState
 from .domain.states import COPY_ASSIGNED_STATES, HoldState, LoanState
 
 
@@ -315,3 +316,37 @@ class HoldShelfClearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holding_id} ({self.get_reason_display()})"
+
+
+class ReadingRecordExport(models.Model):
+    """A request to hand a named patron's reading record to an outside authority on a warrant
+    (令状), under the two-approver procedure of domain/record_export.py. It keeps the reason, who
+    asked, who decided and when — never the record itself, which is built at the one download."""
+
+    patron = models.ForeignKey(
+        Patron, on_delete=models.SET_NULL, null=True, blank=True, related_name="record_exports"
+    )
+    card_number = models.CharField("利用者番号", max_length=32)  # as it was when requested
+    reason = models.TextField("理由 (令状の番号・発付した裁判所など)")
+    state = models.CharField(max_length=16, choices=_choices(ExportState), default=ExportState.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("承認・却下の理由", blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "読書記録の提出 (令状による)"
+        verbose_name_plural = "読書記録の提出 (令状による)"
+        permissions = [("approve_readingrecordexport", "読書記録の提出を承認・却下する")]
+        indexes = [models.Index(fields=["state", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.state})"

@@ -34,6 +34,9 @@ DESK = [
     "patrons.view_patron",
     "patrons.view_patronblock",
     "notices.view_notice",  # a patron's notice log (did the hold-ready mail go out?), audited
+    # Asking for a patron's reading record on a warrant; another member of staff must approve it.
+    "circulation.add_readingrecordexport",
+    "circulation.view_readingrecordexport",
     "catalog.view_record",
     "catalog.view_holding",
     "catalog.view_branch",
@@ -59,6 +62,8 @@ MANAGER = [
         for action in ("add", "change", "delete", "view")
     ),
     "patrons.view_staffaccess",
+    "core.view_auditevent",  # the append-only audit log (docs/audit.md)
+    "circulation.approve_readingrecordexport",  # the second approver of a warrant export
     "staff.manage_staff",  # roles for the staff of the manager's branches (/staff/roles)
 ]
 
