@@ -488,13 +488,19 @@ def _relink(
 
     J-LIS revokes the old signing certificate whenever a new one is issued or any of the 基本4情報
     changes, so an old certificate that is still unexpired and not on a current CRL means this is
-    probably another person with the same name and date of birth: staff must look.
+    probably another person with the same name and date of birth: staff must look — unless the
+    address matches as well, when the person is told they are already registered.
     """
     four = signing.basic_four
     old = CertificateLink.objects.filter(
         patron=patron, kind=CertificateKind.SIGN, ended_at__isnull=True
     ).first()
     if old is not None and old.not_after > now and _still_good(old, now) is True:
+        if _address_key(patron.address) == _address_key(four.address):
+            # Name, birthday and address all match an account whose certificate is still good:
+            # the same person with a second certificate in hand. Not registered twice; nothing
+            # changes, and they log in as before.
+            return Registration(patron=patron, outcome=Outcome.ALREADY_REGISTERED, auth_linked=False)
         raise IdentityConflict(
             "この氏名・生年月日の方は別の有効な証明書で登録されています。窓口でお尋ねください "
             "(someone with this name and date of birth is registered with another valid certificate; "

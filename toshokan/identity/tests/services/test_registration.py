@@ -245,6 +245,30 @@ def test_same_name_and_birthday_with_the_old_certificate_still_valid_is_a_confli
     assert snapshot() == before
 
 
+def test_same_name_birthday_and_address_is_already_registered_and_nothing_changes(jpki: Jpki) -> None:
+    first = register(jpki.card().bundle(jpki.challenge())).patron
+    before = snapshot()
+    again = register(jpki.card("card-2").bundle(jpki.challenge()))
+    assert again.outcome is services.Outcome.ALREADY_REGISTERED and again.patron.pk == first.pk
+    assert snapshot() == before
+
+
+def test_the_home_branch_follows_the_address_rules(jpki: Jpki) -> None:
+    from toshokan.catalog.tests import factories as catalog_factories
+
+    catalog_factories.branch("kita", "北分館", 1)
+    jpki.settings.TOSHOKAN_JPKI = {
+        **jpki.settings.TOSHOKAN_JPKI,
+        "HOME_BRANCH_RULES": [["東京都千代田区永田町", "kita"]],
+    }
+    register(jpki.card().bundle(jpki.challenge()))
+    register(
+        jpki.card("card-2", name="別人 次郎", address="東京都千代田区神田一丁目1番").bundle(jpki.challenge())
+    )
+    branches = dict(Patron.objects.values_list("given_name", "home_branch__code"))
+    assert branches == {"花子": "kita", "次郎": "central"}
+
+
 def test_an_individual_number_typed_anywhere_is_refused(jpki: Jpki) -> None:
     before = snapshot()
     with pytest.raises(services.IndividualNumberRefused):
