@@ -37,7 +37,8 @@ MARGIN = 90
 
 
 def _ndl_pages() -> list[Path]:
-    for base in (ROOT / "data" / "archive" / "page_images", ROOT.parent / "shared" / "data" / "page_images"):
+    # All ten annotated spreads where the shared data is at hand; else the few the demo ships.
+    for base in (ROOT.parent / "shared" / "data" / "page_images", ROOT / "data" / "archive" / "page_images"):
         pages = sorted(p for p in base.glob("**/*.xml") if p.with_suffix(".jpg").exists())
         if pages:
             return pages
