@@ -36,6 +36,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.error import URLError
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -380,6 +382,13 @@ def register_with_card(
     now = now or timezone.now()
     today = timezone.localdate(now)
     _check_typed(email, workplace_address)
+    if email.strip():
+        try:
+            validate_email(email.strip())
+        except ValidationError as exc:
+            raise BundleInvalid(
+                "メールアドレスの形式が正しくありません (not an e-mail address)", code="invalid_email"
+            ) from exc
     consume_challenge(nonce=bundle.nonce, purpose=ChallengePurpose.REGISTER, now=now)
     try:
         signing = _verify_signing(bundle, now)

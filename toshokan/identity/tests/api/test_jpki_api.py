@@ -60,8 +60,9 @@ def test_a_card_registers_through_the_api_and_then_logs_in(at_now: Jpki, client:
         (lambda b: b.update(signing_certificate="not base64!"), 422, "bundle_invalid", "bundle_not_base64"),
         (lambda b: b.pop("signature"), 422, "bundle_invalid", "bundle_missing_field"),
         (lambda b: b.update(nonce="never-issued"), 409, "challenge_refused", "nonce_unknown"),
+        (lambda b: b.update(email="not an address"), 422, "bundle_invalid", "invalid_email"),
     ],
-    ids=["tampered", "not base64", "no signature", "unknown nonce"],
+    ids=["tampered", "not base64", "no signature", "unknown nonce", "bad e-mail"],
 )
 def test_a_bad_bundle_is_refused_with_a_code_and_creates_nothing(
     at_now: Jpki, client: Client, spoil: Any, status: int, error: str, reason: str
