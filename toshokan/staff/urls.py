@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "staff"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("staff/logout", views.logout, name="logout"),
     path("staff/roles", views.roles, name="roles"),
     path("staff/roles/<int:user_id>", views.set_roles, name="set_roles"),
+    # The two-approver export of a patron's reading record (docs/audit.md).
+    path("staff/exports", exports.exports, name="exports"),
+    path("staff/exports/new", exports.new_export, name="export_new"),
+    path("staff/exports/<int:export_id>", exports.export_detail, name="export"),
+    path("staff/exports/<int:export_id>/decide", exports.decide, name="export_decide"),
+    path("staff/exports/<int:export_id>/download", exports.download, name="export_download"),
 ]
