@@ -132,6 +132,7 @@ def _second_factor_paths() -> set[str]:
         reverse("staff:passkey_options"),
         reverse("staff:passkey_verify"),
         reverse("staff:logout"),
+        reverse("staff:session"),  # answers "not signed in yet", so the pages do not reload
     }
 
 

@@ -7,6 +7,7 @@ Thin over toshokan.staff.services; the rules are there and in the middleware.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -344,7 +345,9 @@ def session_extend(request: HttpRequest) -> HttpResponse:
 def _status(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or not sessions.is_verified(request, user):
-        return _private(JsonResponse({"signed_in": False}))
+        # "pending": the password was given, the second factor not yet (the pages asking for it).
+        pending = user.is_authenticated and selectors.is_staff_account(user)
+        return _private(JsonResponse({"signed_in": False, "pending": bool(pending)}))
     now = sessions.now()
     seen = float(request.session.get(sessions.SEEN_AT, now))
     started = float(request.session.get(sessions.STARTED_AT, now))
@@ -354,9 +357,10 @@ def _status(request: HttpRequest) -> HttpResponse:
         JsonResponse(
             {
                 "signed_in": True,
-                "remaining_s": max(0, int(min(idle_left, absolute_left))),
-                "idle_remaining_s": max(0, int(idle_left)),
-                "absolute_remaining_s": max(0, int(absolute_left)),
+                # Rounded up: 0 only once the session has really ended.
+                "remaining_s": max(0, math.ceil(min(idle_left, absolute_left))),
+                "idle_remaining_s": max(0, math.ceil(idle_left)),
+                "absolute_remaining_s": max(0, math.ceil(absolute_left)),
                 "warning_s": int(sessions.setting("IDLE_WARNING_S")),
             }
         )

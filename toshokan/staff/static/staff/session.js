@@ -45,7 +45,11 @@
 
   function schedule(state) {
     clearTimeout(timer);
-    if (!state.signed_in) return;
+    // The server ended the session (it was idle, or too old): show the login, not patrons' data.
+    if (!state.signed_in) {
+      if (!state.pending) window.location.reload();
+      return;
+    }
     var left = state.remaining_s;
     if (left <= 0) { window.location.reload(); return; }
     if (left <= state.warning_s) {
