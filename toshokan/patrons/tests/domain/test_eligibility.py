@@ -190,3 +190,12 @@ def test_provisional_cards_may_hold_but_not_borrow_by_default():
     assert provisional_rules_from_mapping({"PROVISIONAL_MAY_BORROW": True, "PROVISIONAL_DAYS": 14}).may_borrow
     with pytest.raises(ValueError):
         provisional_rules_from_mapping({"PROVISIONAL_DAYS": 0})
+
+
+def test_a_wrong_setting_fails_the_system_check(settings):
+    from toshokan.patrons.checks import registration_rules
+
+    assert registration_rules() == []
+    settings.TOSHOKAN_REGISTRATION_RULES = {"RESIDENT_AREAS": ["千代田区"]}
+    (error,) = registration_rules()
+    assert error.id == "patrons.E001" and "都道府県" in error.msg
