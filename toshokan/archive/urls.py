@@ -1,9 +1,17 @@
 from django.urls import path
 
+from .iiif import views as iiif
 from .oai.views import endpoint
 
 app_name = "archive"
 
 urlpatterns = [
     path("oai", endpoint, name="oai"),
+    path("iiif/3/<str:identifier>", iiif.base, name="iiif-base"),
+    path("iiif/3/<str:identifier>/info.json", iiif.info, name="iiif-info"),
+    path(
+        "iiif/3/<str:identifier>/<str:region>/<str:size>/<str:rotation>/<str:quality_format>",
+        iiif.image_request,
+        name="iiif-image",
+    ),
 ]
