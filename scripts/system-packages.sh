@@ -5,7 +5,7 @@ set -euo pipefail
 need=()
 case "${1:-base}" in
   base)  pkgs=(python3-venv) ;;
-  test)  pkgs=(python3-venv chromium fonts-noto-cjk libzbar0 idzebra-2.0 yaz redis-server tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert) ;;
+  test)  pkgs=(python3-venv chromium fonts-noto-cjk libzbar0 idzebra-2.0 yaz redis-server tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert libmagic1) ;;
   bench) pkgs=(python3-venv groonga-bin tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert fonts-noto-cjk) ;;
   *) echo "unknown set: $1" >&2; exit 2 ;;
 esac
