@@ -252,6 +252,7 @@ TOSHOKAN_DEMO_STEPS = [
     "toshokan.circulation.demo",
     "toshokan.federation.demo",  # the library registry: needs the catalogue's branches
     "toshokan.staff.demo",  # TOTP for the demo staff (after core.demo_staff made them)
+    "toshokan.archive.demo",  # the IIIF validator's test image and Edo-period pages (docs/iiif.md)
 ]
 
 # Browser security (docs/security.md). Cookies: the session is never readable by scripts and not
