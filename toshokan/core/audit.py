@@ -157,6 +157,11 @@ def _stored(rows: QuerySet[AuditEvent]) -> Iterator[StoredEvent]:
         )
 
 
+def hash_at(seq: int) -> str | None:
+    """The stored hash of event `seq` (None when there is no such row)."""
+    return AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
+
+
 @dataclass(frozen=True)
 class Verification:
     count: int

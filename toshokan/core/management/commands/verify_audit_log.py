@@ -1,9 +1,10 @@
-"""manage.py verify_audit_log [--from SEQ:HASH] — check the audit log's hash chain (docs/audit.md).
+"""manage.py verify_audit_log [--from SEQ:HASH] [--expect SEQ:HASH ...] — check the audit log's hash
+chain (docs/audit.md).
 
 Exits with status 1 and names each broken place when a row was altered or removed behind the
 application (with the database's triggers disabled, or by editing the database file). Prints the
-last seq and hash, which an operator can keep outside the database: a later run with nothing
-before that point changed must still pass through the same hash.
+last seq and hash, which an operator can keep outside the database: `--expect SEQ:HASH` checks
+that the chain still passes through it (a chain rewritten from an earlier row onwards does not).
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ class Command(BaseCommand):
             metavar="SEQ:HASH",
             help="after older rows were archived: the first seq kept and the hash of the last archived row",
         )
+        parser.add_argument(
+            "--expect",
+            action="append",
+            default=[],
+            metavar="SEQ:HASH",
+            help="a seq and hash printed by an earlier run and kept outside the database (repeatable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         start_seq, start_hash = 1, GENESIS
@@ -38,11 +46,23 @@ class Command(BaseCommand):
             if match is None:
                 raise CommandError("--from takes SEQ:HASH, e.g. 1001:3fa8… (64 hex digits)")
             start_seq, start_hash = int(match[1]), match[2]
+        anchors = []
+        for value in options["expect"]:
+            match = ANCHOR.match(value.strip())
+            if match is None:
+                raise CommandError("--expect takes SEQ:HASH, e.g. 1001:3fa8… (64 hex digits)")
+            anchors.append((int(match[1]), match[2]))
         result = audit.verify(start_seq=start_seq, start_hash=start_hash)
-        for problem in result.breaks:
-            self.stderr.write(f"seq {problem.seq}: {problem.problem}")
-        if not result.intact:
-            raise CommandError(f"audit log chain broken in {len(result.breaks)} place(s)", returncode=1)
+        problems = [f"seq {b.seq}: {b.problem}" for b in result.breaks]
+        for seq, digest in anchors:
+            if audit.hash_at(seq) != digest:
+                problems.append(
+                    f"seq {seq}: not the hash recorded earlier: the chain was rewritten from here or before"
+                )
+        for problem in problems:
+            self.stderr.write(problem)
+        if problems:
+            raise CommandError(f"audit log chain broken in {len(problems)} place(s)", returncode=1)
         self.stdout.write(
             f"audit log intact: {result.count} event(s), last seq {result.last_seq}, hash {result.last_hash}"
         )

@@ -108,6 +108,7 @@ def test_verify_audit_log_passes_an_untouched_log():
     ok, output = verify_command()
     assert ok, output
     assert f"4 event(s), last seq 4, hash {events[-1].hash}" in output
+    call_command("verify_audit_log", "--expect", f"2:{events[1].hash}", stdout=__import__("io").StringIO())
 
 
 def test_verify_audit_log_finds_a_row_altered_with_the_triggers_disabled():
@@ -195,3 +196,39 @@ def test_staff_logins_and_failed_logins_are_logged_with_the_address(client):
         ("staff_login_failed", "clerk", "198.51.100.7"),
         ("staff_login", "clerk", "198.51.100.7"),
     ]
+
+
+def test_a_chain_rewritten_from_a_tampered_row_on_is_found_by_a_hash_kept_outside():
+    from toshokan.core.domain.audit import EventContent, event_hash
+
+    events = some_events(4)
+    anchor = f"3:{events[2].hash}"  # printed by an earlier run and written down
+    # Rewrite row 2 and re-chain every row after it, as someone with the table would.
+    rows = list(AuditEvent.objects.order_by("seq"))
+    prev = rows[0].hash
+    with suspended(connection), connection.cursor() as cursor:
+        for row in rows[1:]:
+            content = EventContent(
+                seq=row.seq,
+                at=row.at,
+                action=row.action,
+                via=row.via,
+                actor_id=row.actor_id,
+                actor_username=row.actor_username,
+                patron_id=999 if row.seq == 2 else row.patron_id,
+                reason=row.reason,
+                client_address=row.client_address,
+                detail=row.detail,
+            )
+            digest = event_hash(content, prev)
+            cursor.execute(
+                "UPDATE core_auditevent SET patron_id = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [content.patron_id, prev, digest, row.pk],
+            )
+            prev = digest
+        cursor.execute("UPDATE core_auditchainhead SET hash = %s", [prev])
+    assert verify_command()[0]  # the chain alone holds together again
+    with pytest.raises(CommandError):
+        call_command("verify_audit_log", "--expect", anchor, stderr=__import__("io").StringIO())
+    with pytest.raises(CommandError, match="SEQ:HASH"):
+        call_command("verify_audit_log", "--expect", "3")
