@@ -116,6 +116,8 @@ def record_failure(
     policy = _policy()
     key = lockout_rules.account_key(username)
     SignInFailure.objects.create(at=now, account_key=key, address=address, kind=kind)
+    # Only the window counts; older failures (an unknown name tried once) need not be kept.
+    SignInFailure.objects.filter(at__lt=now - timedelta(days=1)).delete()
     record_event(
         kind=EventKind.SIGN_IN_FAILED if kind == FailureKind.PASSWORD else EventKind.SECOND_FACTOR_FAILED,
         user=user,

@@ -76,6 +76,9 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
+        # Whatever this session proved before, a new password is a new sign-in.
+        for key in (sessions.VERIFIED, sessions.AUTHENTICATED_AT, sessions.STARTED_AT, sessions.SEEN_AT):
+            self.request.session.pop(key, None)
         auth_login(self.request, user)
         target = self.get_success_url()
         address = services.client_address(self.request)
