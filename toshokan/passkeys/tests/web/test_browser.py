@@ -331,3 +331,33 @@ def test_the_server_refuses_a_staff_assertion_without_user_verification(staff_pa
         "本人確認 (指紋・顔・画面ロックの暗証番号など)"
     )
     assert Passkey.objects.get().last_used_at is None
+
+
+def test_staff_sign_in_with_the_password_then_the_passkey_and_not_without_user_verification(staff_page, url):
+    """The passkey added here is the second factor at the staff sign-in (toshokan.staff's pages)."""
+    page, user = staff_page
+    authenticator = add_authenticator(page)
+    page.goto(url("/desk/passkeys"))
+    page.get_by_label("パスキーの名前").fill("YubiKey")
+    page.get_by_role("button", name="パスキーを追加").click()
+    expect(page.locator(".flash")).to_contain_text("パスキー「YubiKey」を登録しました。")
+    page.get_by_role("button", name="ログアウト").click()
+
+    page.goto(url("/desk/passkeys"))
+    expect(page).to_have_url(re.compile(r"/staff/login|/desk/login"))
+    page.get_by_label("ユーザー名").fill(user.username)
+    page.get_by_label("パスワード").fill("pw-for-tests-1")
+    page.get_by_role("button", name="次へ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("本人確認 (二要素認証)")
+
+    authenticator.set_user_verified(False)
+    page.get_by_role("button", name="パスキーで確認").click()
+    expect(page.locator(".staff-passkey__error")).to_be_visible()
+    page.goto(url("/desk/passkeys"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("本人確認 (二要素認証)")  # still not signed in
+
+    authenticator.set_user_verified(True)
+    page.get_by_role("button", name="パスキーで確認").click()
+    expect(page).to_have_url(url("/desk/passkeys"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("パスキー")
+    expect(page.locator(".passkey__last-used time")).to_have_count(1)
