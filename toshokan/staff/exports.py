@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from toshokan.circulation import record_exports
@@ -28,6 +28,14 @@ from toshokan.core import audit
 from toshokan.core.domain import DomainError
 
 from .reauth import require_recent_authentication
+
+# The states' labels (ExportState.label_ja), named only at run time, listed for makemessages.
+STATE_LABELS_JA = (
+    gettext_noop("承認待ち"),
+    gettext_noop("承認済み"),
+    gettext_noop("却下"),
+    gettext_noop("ダウンロード済み"),
+)
 
 
 class RequestForm(forms.Form):

@@ -183,3 +183,10 @@ def test_staff_see_their_own_requests_and_approvers_see_all(patron):
     assert patron.card_number not in signed_in(other).get("/staff/exports").content.decode()
     assert signed_in(other).get(f"/staff/exports/{export.pk}").status_code == 404
     assert patron.card_number in signed_in(boss).get("/staff/exports").content.decode()
+
+
+def test_the_pages_speak_english_to_an_english_browser(patron):
+    client = signed_in(make_staff("clerk", "desk"))
+    html = client.get("/staff/exports", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reading record exports (warrants)" in html and "New request" in html
+    assert "A request not decided within 7 days lapses" in html
