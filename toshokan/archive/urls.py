@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views
 from .iiif import views as iiif
 from .oai.views import endpoint
 
@@ -7,6 +8,10 @@ app_name = "archive"
 
 urlpatterns = [
     path("oai", endpoint, name="oai"),
+    path("archive/", views.home, name="home"),
+    path("archive/items/<slug:identifier>", views.item, name="item"),
+    path("archive/map", views.archive_map, name="map"),
+    path("archive/timeline", views.timeline, name="timeline"),
     path("iiif/3/<str:identifier>", iiif.base, name="iiif-base"),
     path("iiif/3/<str:identifier>/info.json", iiif.info, name="iiif-info"),
     path(
