@@ -359,8 +359,11 @@ def update_preferences(*, patron: Patron, by: audit.By | None = None, **changes:
     if unknown:
         raise PatronError(f"unknown preference(s): {', '.join(sorted(unknown))}", code="unknown_preference")
     locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    old_email = locked.email
     for name, value in changes.items():
         setattr(locked, name, value.value if hasattr(value, "value") else value)
+    if locked.email != old_email:
+        locked.email_confirmed_at = None  # a new address is unconfirmed until its link is followed
     if locked.notice_channel == NoticeChannel.EMAIL and not locked.email:
         raise PatronError("メールで通知するにはメールアドレスが必要です", code="email_required")
     locked.save()

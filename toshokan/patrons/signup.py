@@ -95,7 +95,7 @@ def _state(row: LoginThrottle | None) -> throttle.Failures | None:
     return throttle.Failures(count=row.failures, since=row.since, locked_until=row.locked_until)
 
 
-def _count_attempt(*, client_address: str, email: str, now: datetime) -> None:
+def count_attempt(*, client_address: str, email: str, now: datetime) -> None:
     """Refuse with SignupThrottled if either key is over its limit, else count this attempt on
     both. Committed on its own: a refused or failed application still counts."""
     address_rule, email_rule = rate_rules()
@@ -217,7 +217,7 @@ def sign_up(
         raise SignupRefused(
             "メールアドレスを入力してください (an e-mail address is required)", code="email_required"
         )
-    _count_attempt(client_address=client_address, email=application.email, now=now)
+    count_attempt(client_address=client_address, email=application.email, now=now)
     answer = assess(application, today=today)
     pins.check_pin_policy(application.pin)
     person = duplicates.Person(

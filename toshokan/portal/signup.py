@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from toshokan.catalog import selectors as catalog_selectors
 from toshokan.core.domain import DomainError
@@ -260,3 +261,27 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except signup.ReviewError:
         return render(request, "portal/signup/confirmed.html", {"ok": False}, status=400)
     return render(request, "portal/signup/confirmed.html", {"ok": True})
+
+
+@never_cache
+@require_POST
+def signup_resend(request: HttpRequest) -> HttpResponse:
+    """Send the confirmation e-mail again to the logged-in patron's address (rate-limited as
+    applications are: per client address and per e-mail address)."""
+    patron = sessions.current_patron(request)
+    if patron is None:
+        return HttpResponseRedirect(reverse("portal:account_login"))
+    if not patron.email or patron.email_confirmed_at is not None:
+        return HttpResponseRedirect(reverse("portal:account"))
+    try:
+        signup.count_attempt(client_address=client_address(request), email=patron.email, now=timezone.now())
+    except signup.SignupThrottled:
+        messages.error(request, gettext("しばらく時間をおいてから、もう一度お試しください。"))
+    else:
+        signup.send_confirmation(
+            to=patron,
+            confirm_url=_confirm_url(request, signup.confirmation_token(patron=patron)),
+            language=get_language() or "ja",
+        )
+        messages.success(request, gettext("確認メールを送りました。"))
+    return HttpResponseRedirect(reverse("portal:account"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("csp-report", csp_report, name="csp_report"),
     path("signup", signup.signup_form, name="signup"),
     path("signup/done", signup.signup_done, name="signup_done"),
+    path("signup/confirm/resend", signup.signup_resend, name="signup_resend"),
     path("signup/confirm/<str:token>", signup.signup_confirm, name="signup_confirm"),
     path("account/", account.home, name="account"),
     path("account/login", account.login, name="account_login"),

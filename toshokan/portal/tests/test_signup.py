@@ -114,3 +114,35 @@ def test_too_many_applications_from_one_address_get_a_429_page(client):
 def test_a_forged_confirmation_link_is_refused(client):
     answer = client.get("/signup/confirm/not-a-token")
     assert answer.status_code == 400
+
+
+def test_an_unconfirmed_address_can_be_sent_its_link_again_and_a_new_address_needs_confirming(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/signup", FORM)
+    home = client.get("/account/").content.decode()
+    assert "まだ確認されていません" in home and "仮登録のカードです" in home
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/signup/confirm/resend", follow=True)
+    assert "確認メールを送りました" in answer.content.decode()
+    assert len(mailoutbox) == 2 and mailoutbox[1].to == ["arai@example.jp"]
+    link = next(line for line in mailoutbox[1].body.splitlines() if "/signup/confirm/" in line).strip()
+    client.get(link.replace("http://testserver", ""))
+    patron = Patron.objects.get()
+    assert patron.email_confirmed_at is not None
+    assert "まだ確認されていません" not in client.get("/account/").content.decode()
+
+    from toshokan.patrons import services
+
+    services.update_preferences(patron=patron, email="other@example.jp")
+    patron.refresh_from_db()
+    assert patron.email_confirmed_at is None
+    assert "確認されました" not in client.get(link.replace("http://testserver", "")).content.decode()
+    patron.refresh_from_db()
+    assert patron.email_confirmed_at is None  # the old link was for the old address
+
+
+def test_resending_needs_a_login(client):
+    answer = client.post("/signup/confirm/resend")
+    assert answer.status_code == 302 and answer["Location"] == "/account/login"
