@@ -255,3 +255,13 @@ def test_the_admin_shows_passkeys_without_key_material_and_removes_one_into_the_
     event = audit.events(patron_id=hanako.pk).get(action=audit.Action.CHANGED)
     assert event.actor_username == "kanri" and event.via == "admin"
     assert event.detail == {"passkey_removed": passkey.pk}
+
+
+def test_the_passkey_pages_speak_english(hanako):
+    client = logged_in(hanako)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/account/"})
+    page = text(client.get("/account/"))
+    assert "You have no passkeys." in page and "Add passkey" in page
+    assert "Log in with a passkey" in text(Client(headers={"accept-language": "en"}).get("/account/login"))
+    response = post_json(client, "/account/passkeys/register/options", {"pin": "0000"})
+    assert response.json()["error"] == "Wrong PIN. To add a passkey, enter your current PIN."
