@@ -110,6 +110,9 @@ ALGORITHMS = [
 ]
 
 REGISTER, PATRON_LOGIN, STAFF = "register", "patron-login", "staff"
+# One per phone, computer and security key is a handful; a limit keeps a list someone can read,
+# and the options of a staff sign-in (which list every passkey) small.
+MAX_PASSKEYS = 20
 
 
 class PasskeyError(DomainError):
@@ -138,6 +141,10 @@ class DuplicatePasskey(PasskeyError):
 
 class InvalidPasskeyName(PasskeyError):
     code = "passkey_invalid_name"
+
+
+class TooManyPasskeys(PasskeyError):
+    code = "passkey_too_many"
 
 
 class PatronLoginFailed(patron_services.AuthenticationFailed):
@@ -262,6 +269,11 @@ def begin_registration(
     owner = _owner_filter(patron=patron, user=user)
     if patron is not None and patron.pin_hash:
         patron_services.confirm_pin(patron=patron, pin=pin or "")
+    if Passkey.objects.filter(**owner).count() >= MAX_PASSKEYS:
+        raise TooManyPasskeys(
+            f"パスキーは{MAX_PASSKEYS}個まで登録できます。使わないものを削除してください "
+            f"(at most {MAX_PASSKEYS} passkeys: remove one you no longer use)"
+        )
     rp = relying_party_for(request)
     handle = _handle(patron=patron, user=user)
     if patron is not None:

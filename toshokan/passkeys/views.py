@@ -73,6 +73,10 @@ def _error_text(error: services.PasskeyError) -> str:
         return gettext("このパスキーはすでに登録されています。")
     if isinstance(error, services.InvalidPasskeyName):
         return str(error)
+    if isinstance(error, services.TooManyPasskeys):
+        return gettext("パスキーは%(n)d個まで登録できます。使わないものを削除してください。") % {
+            "n": services.MAX_PASSKEYS
+        }
     if isinstance(error, services.NoPasskeys):
         return gettext("パスキーが登録されていません。")
     return gettext("このパスキーは使えませんでした。もう一度お試しください。")

@@ -185,6 +185,14 @@ def test_bad_names_are_refused_before_the_challenge_is_used(make_request, authen
     assert services.finish_registration(make_request(), answer, name="ok", patron=patron).name == "ok"
 
 
+def test_an_account_holds_a_limited_number_of_passkeys(make_request, authenticator, patron, monkeypatch):
+    monkeypatch.setattr(services, "MAX_PASSKEYS", 2)
+    register(make_request, authenticator, patron=patron)
+    register(make_request, SoftAuthenticator(origin=authenticator.origin), patron=patron)
+    with pytest.raises(services.TooManyPasskeys, match="2"):
+        services.begin_registration(make_request(), patron=patron, pin=factories.PIN)
+
+
 def test_passkeys_without_a_name_are_numbered(make_request, authenticator, patron):
     assert register(make_request, authenticator, patron=patron).name == "パスキー 1"
     assert (
