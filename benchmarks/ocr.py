@@ -143,6 +143,7 @@ def run(*, log: Callable[[str], None], modern_pages: int = 3) -> dict[str, Any]:
     errors = length = 0
     score_sum: LineScore | None = None
     confidences = []
+    chosen: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(modern_pages):
             truth_lines = all_lines[n * columns : (n + 1) * columns]
@@ -156,6 +157,7 @@ def run(*, log: Callable[[str], None], modern_pages: int = 3) -> dict[str, Any]:
             s = score(boxes, [line.box for line in page.lines])
             score_sum = s if score_sum is None else score_sum + s
             confidences += [line.confidence for line in page.lines]
+            chosen[page.psm] = chosen.get(page.psm, 0) + 1
             log(f"ocr: modern page {n + 1}: CER {edit_distance(read, truth) / len(truth):.3f}")
     assert score_sum is not None
     out["modern"] = {
@@ -165,6 +167,7 @@ def run(*, log: Callable[[str], None], modern_pages: int = 3) -> dict[str, Any]:
         "recall_matched": round(score_sum.recall_matched, 3),
         "recall_covered": round(score_sum.recall_covered, 3),
         "mean_line_confidence": round(statistics.fmean(confidences), 1) if confidences else 0.0,
+        "segmentation_chosen": {str(k): v for k, v in sorted(chosen.items())},
     }
     return out
 
