@@ -190,3 +190,10 @@ def test_the_pages_speak_english_to_an_english_browser(patron):
     html = client.get("/staff/exports", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reading record exports (warrants)" in html and "New request" in html
     assert "A request not decided within 7 days lapses" in html
+
+
+def test_the_desk_links_to_the_exports_only_for_staff_who_may_use_them(patron):
+    link = 'href="/staff/exports"'
+    assert link in signed_in(make_staff("clerk", "desk")).get("/desk/checkout").content.decode()
+    assert link in signed_in(make_staff("boss", "manager")).get("/desk/checkout").content.decode()
+    assert link not in signed_in(make_staff("cat", "cataloguer")).get("/staff/exports").content.decode()
