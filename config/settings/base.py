@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "toshokan.core.security.ContentSecurityPolicyMiddleware",
     "toshokan.core.security.PermissionsPolicyMiddleware",
+    "toshokan.core.security.JsonApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

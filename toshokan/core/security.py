@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -86,6 +86,46 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             update["img-src"] = [*list(update.get("img-src") or []), *origins]
             parts.update = update
         return parts
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class JsonApiMiddleware:
+    """The JSON API takes JSON bodies only: an unsafe request under TOSHOKAN_API_PREFIX ("/api/")
+    with a body that is not application/json is answered 415 before any view runs.
+
+    A page on another site can make a browser send a form (urlencoded, multipart or text/plain)
+    with the visitor's cookies and without asking; it cannot send application/json without a CORS
+    preflight, which toshokan never grants. So this closes cross-site requests to every API
+    endpoint at once — the unauthenticated ones too (logins, where a forged request would log the
+    victim into someone else's account), not only those whose session authentication checks the
+    CSRF token. No API endpoint takes form or file uploads."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefix = str(getattr(settings, "TOSHOKAN_API_PREFIX", "/api/"))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method in UNSAFE_METHODS
+            and request.path_info.startswith(self.prefix)
+            and int(request.META.get("CONTENT_LENGTH") or 0) > 0
+            and not _is_json(request.META.get("CONTENT_TYPE", ""))
+        ):
+            return JsonResponse(
+                {
+                    "error": "json_required",
+                    "detail": "Content-Type: application/json で送ってください (send JSON)",
+                },
+                status=415,
+            )
+        return self.get_response(request)
 
 
 MAX_REPORT_BYTES = 16 * 1024

@@ -276,3 +276,52 @@ def test_the_settings_name_no_third_party_script_host():
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     for name in ("script-src", "style-src", "font-src", "connect-src", "default-src"):
         assert directives[name] == ["'self'"], name
+
+
+# Unsafe API operations that need no authentication, and why each is safe to call unauthenticated.
+UNAUTHENTICATED_WRITES = {
+    ("POST", "/patron/session"),  # the patron login: JSON only (no login CSRF), throttled
+    ("DELETE", "/patron/session"),  # logging out: checks the CSRF token itself when a session exists
+    ("POST", "/identity/jpki/challenges"),  # a fresh nonce to sign; changes nothing of anyone's
+    ("POST", "/identity/jpki/registrations"),  # signed by the card's certificate over that nonce
+    ("POST", "/identity/jpki/logins"),  # signed by the card's certificate over that nonce
+}
+
+
+def test_the_unauthenticated_api_writes_are_the_known_ones():
+    found = set()
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in set(operation.methods) - {"GET", "HEAD", "OPTIONS"}:
+                    if not operation.auth_callbacks:
+                        found.add((method, path))
+    assert found <= UNAUTHENTICATED_WRITES, found - UNAUTHENTICATED_WRITES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/patron/session", "/api/v1/identity/jpki/logins", "/api/v1/me/pin"])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", '{"card_number": "1", "pin": "1"}'),
+        ("application/x-www-form-urlencoded", "card_number=1&pin=1"),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+        ),
+    ],
+)
+def test_the_api_refuses_bodies_a_cross_site_form_could_send(client, path, content_type, body):
+    """A page on another site can post these three without a CORS preflight; JSON it cannot."""
+    response = client.generic("POST", path, body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["error"] == "json_required"
+
+
+@pytest.mark.django_db
+def test_json_and_empty_bodies_still_reach_the_api(client):
+    assert client.post("/api/v1/patron/session", {}, content_type="application/json").status_code == 422
+    empty = client.generic("POST", "/api/v1/identity/jpki/challenges", b"", content_type="text/plain")
+    assert empty.status_code != 415
+    assert client.post("/csp-report", "{}", content_type="application/csp-report").status_code == 204
