@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from . import selectors
@@ -95,6 +96,11 @@ def item(request: HttpRequest, identifier: str) -> HttpResponse:
                 )
             ],
             "record_url": reverse("portal:record", args=[found.record_id]) if found.record_id else "",
+            "manifest_url": reverse("archive:iiif-manifest", args=[found.identifier]),
+            "viewer": {
+                "tileSources": [i["info"] for i in images],
+                "prefixUrl": static("archive/vendor/openseadragon/images/"),
+            },
         },
     )
 
