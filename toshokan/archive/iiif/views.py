@@ -17,6 +17,8 @@ import hashlib
 import io
 import json
 import math
+import os
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from PIL import Image, ImageOps
 
 from .. import selectors
 from ..models import ArchiveImage, archive_root
-from . import pyramid
+from . import fast, pyramid
 from .request import FORMATS, BadRequest, Limits, NotImplementedFeature, Resolved, resolve
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
@@ -81,9 +83,14 @@ def _pyramid(path: str) -> pyramid.Pyramid:
     return pyramid.load(Path(archive_root()) / path)
 
 
-def service_id(request: HttpRequest, identifier: str) -> str:
-    base = getattr(settings, "TOSHOKAN_PUBLIC_URL", "") or request.build_absolute_uri("/")
+def service_base(base: str, identifier: str) -> str:
     return f"{base.rstrip('/')}/iiif/3/{quote(identifier, safe='')}"
+
+
+def service_id(request: HttpRequest, identifier: str) -> str:
+    return service_base(
+        getattr(settings, "TOSHOKAN_PUBLIC_URL", "") or request.build_absolute_uri("/"), identifier
+    )
 
 
 def _caching(response: HttpResponse, image: ArchiveImage, etag: str) -> HttpResponse:
@@ -105,9 +112,38 @@ def _not_modified(request: HttpRequest, image: ArchiveImage, etag: str) -> bool:
     return since is not None and int(image.updated_at.timestamp()) <= since
 
 
-def _etag(image: ArchiveImage, *parts: str) -> str:
-    digest = hashlib.sha256("\0".join((image.sha256, image.pyramid_path, *parts)).encode()).hexdigest()
+def _etag_of(*parts: str) -> str:
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     return f'"{digest[:32]}"'
+
+
+def _etag(image: ArchiveImage, *parts: str) -> str:
+    return _etag_of(image.sha256, image.pyramid_path, *parts)
+
+
+def _remember_public(image: ArchiveImage, p: pyramid.Pyramid, response: HttpResponse) -> None:
+    """Let the ASGI fast path (toshokan.archive.iiif.fast) answer this public image's grid tiles for a
+    few seconds."""
+    ttl = getattr(settings, "TOSHOKAN_IIIF_FAST_TTL_S", None)
+    ttl = float(os.environ.get("TOSHOKAN_IIIF_FAST_TTL_S", "5") if ttl is None else ttl)
+    if not image.item.is_public or ttl <= 0:
+        fast.forget(image.identifier)
+        return
+    fast.remember(
+        image.identifier,
+        fast.Entry(
+            pyramid=p,
+            sha256=image.sha256,
+            pyramid_path=image.pyramid_path,
+            keep_metadata=image.keep_metadata,
+            last_modified=response["Last-Modified"],
+            cache_control=response["Cache-Control"],
+            limits=limits(),
+            public_base=getattr(settings, "TOSHOKAN_PUBLIC_URL", ""),
+            profile=PROFILE,
+            expires=time.monotonic() + ttl,
+        ),
+    )
 
 
 @require_safe
@@ -198,7 +234,9 @@ def image_request(
     response["Link"] = (
         f'<{PROFILE}>;rel="profile", <{service_id(request, identifier)}/{canonical}>;rel="canonical"'
     )
-    return _caching(response, image, etag)
+    _caching(response, image, etag)
+    _remember_public(image, p, response)
+    return response
 
 
 def _canonical(wanted: Resolved, p: pyramid.Pyramid) -> str:

@@ -85,7 +85,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-metadata", action="store_true", help="keep EXIF/GPS in published images (only on purpose)"
         )
-        parser.add_argument("--publish", action="store_true", help="publish the new items")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the new items (and the collection, when this run creates it)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -96,7 +100,7 @@ class Command(BaseCommand):
                     f"no collection {options['collection']!r}: create it in the admin or pass --collection-title"
                 )
             collection = services.save_collection(
-                slug=options["collection"], title=options["collection_title"]
+                slug=options["collection"], title=options["collection_title"], published=options["publish"]
             )
         groups, skipped = plan(options["paths"], single_item=options["item"], title=options["title"])
         files = [(g, f) for g in groups for f in g.files]

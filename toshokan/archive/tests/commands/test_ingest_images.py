@@ -55,7 +55,7 @@ def test_a_second_run_adds_nothing_twice(book):
     out, _ = run("edo", str(book))
     assert "0 ingested, 2 already there, 0 refused" in out
     assert ArchiveImage.objects.count() == 2
-    assert ArchiveItem.objects.get().published
+    assert ArchiveItem.objects.get().published and ArchiveItem.objects.get().collection.published
 
 
 def test_files_named_one_by_one_are_items_of_their_own_unless_one_item_is_named(book):
