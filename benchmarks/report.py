@@ -189,6 +189,11 @@ def render(result: dict[str, Any]) -> str:
         from .ocr import render as ocr_render
 
         parts += ["", ocr_render(ocr)]
+    iiif = result.get("iiif")
+    if iiif:
+        from .iiif import render as iiif_render
+
+        parts += ["", iiif_render(iiif)]
     t = result.get("targets")
     if t:
         parts += ["", "Targets (measured in this run):"]

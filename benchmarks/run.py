@@ -1,7 +1,7 @@
 """`python -m benchmarks` (`make bench`): one run, every engine on the same records and queries.
 
     python -m benchmarks [--records N] [--queries N] [--seed S]
-                         [--only search,http,import,relevance,circulation,federation,ocr]
+                         [--only search,http,import,relevance,circulation,federation,ocr,iiif]
                          [--skip groonga,tantivy-ngram,sqlite-fts5,pg] [--quick]
                          [--circ-ops N] [--circ-clients 1,2,4] [--circ-databases sqlite,postgresql]
                          [--fed-systems N] [--fed-repeats N]
@@ -22,6 +22,8 @@ federation live availability: 10 ISBNs across 1,000 simulated library systems on
 ocr        Tesseract on the NDL-DocL Edo-period pages (line-detection recall against their layout
            annotations) and on modern vertical print set from an Aozora text (character error
            rate) (benchmarks/ocr.py).
+iiif       IIIF tiles of a 1600×1200 page and a 10,000×8,000 scan: p50/p95 cold and warm and tiles/s
+           with two clients, against the same files from a static server (benchmarks/iiif.py).
 
 Progress goes to stderr; the table to stdout; the JSON to benchmarks/results/<time>.json and
 benchmarks/results/latest.json. Nothing is asserted: targets are reported as met or missed.
@@ -50,7 +52,7 @@ from .circulation import MODES as CIRCULATION_MODES
 from .corpus import GENERATOR_VERSION, Corpus, generate
 from .keys import KeyTable
 
-STEPS = ("search", "http", "import", "relevance", "circulation", "federation", "ocr")
+STEPS = ("search", "http", "import", "relevance", "circulation", "federation", "ocr", "iiif")
 BASELINES = ("groonga", "groonga-split", "tantivy-ngram", "sqlite-fts5", "pg-trgm")
 ALIASES = {"pg": "pg-trgm", "postgres": "pg-trgm", "fts5": "sqlite-fts5", "sqlite": "sqlite-fts5",
            "ngram": "tantivy-ngram", "tantivy": "tantivy-ngram"}  # fmt: skip
@@ -487,6 +489,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         from .federation import targets as federation_targets
 
         out += federation_targets(result["federation"])
+    if result.get("iiif", {}).get("images"):
+        from .iiif import targets as iiif_targets
+
+        out += iiif_targets(result["iiif"])
     return out
 
 
@@ -551,6 +557,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             result["ocr"] = ocr.run(log=log)
 
         step("ocr", run_ocr)
+    if "iiif" in args.only:
+        from . import iiif
+
+        def run_iiif() -> None:
+            result["iiif"] = iiif.run(
+                rounds=5 if not args.quick else 2, seconds=5.0 if not args.quick else 2.0, log=log
+            )
+
+        step("iiif", run_iiif)
     for scratch in ("_table", "_truth", "_kinds"):
         result.pop(scratch, None)
     result["targets"] = targets(result)

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from .pyramid import Pyramid
 from .request import BadRequest, Limits, NotImplementedFeature, resolve
@@ -79,7 +78,7 @@ class TileFastPath:
         parts = scope["path"][len("/iiif/3/") :].split("/")
         if len(parts) != 5 or scope.get("query_string"):
             return None
-        identifier = unquote(parts[0])
+        identifier = parts[0]  # the server has percent-decoded the path once already, as Django sees it
         entry = PUBLIC.get(identifier)
         if entry is None or entry.expires < time.monotonic():
             return None
