@@ -14,7 +14,7 @@ from .conftest import make_item
 pytestmark = pytest.mark.django_db
 
 
-def form_data(item: ArchiveItem, **extra):  # type: ignore[no-untyped-def]
+def form_data(item: ArchiveItem, **extra):
     return {
         "collection": item.collection_id, "identifier": item.identifier, "title": item.title,
         "kind": item.kind, "subjects": "[]", "language": "jpn",
