@@ -39,7 +39,7 @@ from toshokan.core.domain import DomainError
 from . import services
 from .domain import duplicates, eligibility, pins, registration, throttle
 from .domain.enums import NoticeChannel, PatronCategory, PatronStatus, RegistrationSource, Residency
-from .models import LoginThrottle, Patron, SignupReview
+from .models import CardSequence, LoginThrottle, Patron, SignupReview
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +227,11 @@ def sign_up(
         application.birth_date,
     )
     with transaction.atomic():
-        # Serialise applications for one birth date, so two submitted at once cannot both pass.
-        list(Patron.objects.select_for_update().filter(birth_date=application.birth_date).values_list("pk"))
+        # One application at a time from here to the card: two sent at once by the same person would
+        # otherwise both find no duplicate. The card sequence row is the lock (sign-ups are rare;
+        # register_patron takes the same row to number the card).
+        CardSequence.objects.get_or_create(prefix=services.card_prefix())
+        CardSequence.objects.select_for_update().get(prefix=services.card_prefix())
         found = likely_duplicates(person)
         pending = _pending_duplicate(person)
         if found or pending is not None:

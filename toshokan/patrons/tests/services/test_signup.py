@@ -265,3 +265,33 @@ def test_a_provisional_card_cannot_be_renewed_only_verified():
     with pytest.raises(services.PatronError) as e:
         services.renew_registration(patron=patron, today=TODAY + timedelta(days=29))
     assert e.value.code == "identity_check_needed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_person_applying_twice_at_once_gets_one_card_and_one_held_application(monkeypatch):
+    import time
+
+    from toshokan.circulation.tests.services.test_concurrency import race
+
+    look = signup.likely_duplicates
+
+    def slow_look(person):
+        found = look(person)
+        time.sleep(0.3)  # every application has looked before any could commit, unless they queue
+        return found
+
+    monkeypatch.setattr(signup, "likely_duplicates", slow_look)
+    branch = catalog_factories.branch()
+    factories.patron("先客")  # a library that has issued cards before: the card sequence exists
+    results = race(
+        4,
+        lambda i: signup.sign_up(
+            application=application(email=f"arai{i}@example.jp", home_branch=branch),
+            client_address=f"192.0.2.{i}",
+            now=NOW,
+            today=TODAY,
+        ),
+    )
+    assert results == ["ok"] * 4, results
+    assert Patron.objects.filter(family_name="新井").count() == 1
+    assert SignupReview.objects.filter(state="pending").count() == 3
