@@ -29,3 +29,6 @@ CACHES = {
     **CACHES,  # noqa: F405
     "federation": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "federation"},
 }
+# The archive's originals and tile pyramids of a test run (the demo's included) stay out of var/archive;
+# archive tests use a directory of their own per test.
+TOSHOKAN_ARCHIVE_DIR = VAR_DIR / f"test-archive-{os.getpid()}"
