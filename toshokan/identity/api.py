@@ -58,7 +58,9 @@ class BundleIn(Schema):
     signature: str | None = Field(None, description="signature with the signing key, base64")
     auth_certificate: str | None = Field(None, description="利用者証明用電子証明書, base64 DER")
     auth_signature: str | None = Field(None, description="signature with the authentication key, base64")
-    chain: list[str] = Field(default_factory=list, description="CA certificates between card and root, base64 DER")
+    chain: list[str] = Field(
+        default_factory=list, description="CA certificates between card and root, base64 DER"
+    )
 
 
 class RegistrationIn(BundleIn):
