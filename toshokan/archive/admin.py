@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -103,6 +104,14 @@ class ArchiveItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.error(request, f"画像を取り込めませんでした / image refused: {exc}")
         else:
             messages.success(request, f"{image.identifier}: {image.width} × {image.height}")
+
+    # Deleting leaves a tombstone for harvesters and removes the images' files (services.delete_item).
+    def delete_model(self, request: HttpRequest, obj: ArchiveItem) -> None:
+        services.delete_item(item=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ArchiveItem]) -> None:
+        for item in queryset:
+            services.delete_item(item=item)
 
 
 @admin.register(ArchiveImage)

@@ -219,3 +219,21 @@ class ArchiveImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.identifier} #{self.sequence}"
+
+
+class DeletedItem(models.Model):
+    """An item that was deleted: its id, identifier and collection, and when — so that harvesters
+    (OAI-PMH's deleted records) learn that it is gone. Nothing else of it is kept."""
+
+    item_id = models.BigIntegerField(unique=True)
+    identifier = models.CharField(max_length=100)
+    collection_slug = models.CharField(max_length=64)
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "削除されたアーカイブ資料"
+        verbose_name_plural = "削除されたアーカイブ資料"
+        indexes = [models.Index(fields=["deleted_at", "item_id"], name="archive_deleted_changed")]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.deleted_at:%Y-%m-%d})"

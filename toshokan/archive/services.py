@@ -20,13 +20,14 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from toshokan.core.domain import DomainError
 
 from .domain import rights
 from .iiif import pyramid
 from .ingest import safety
-from .models import ArchiveImage, ArchiveItem, Collection, archive_root
+from .models import ArchiveImage, ArchiveItem, Collection, DeletedItem, archive_root
 
 TILE_SIZE = 512
 
@@ -162,3 +163,31 @@ def set_published(*, item: ArchiveItem, published: bool) -> ArchiveItem:
     item.published = published
     item.save(update_fields=["published", "updated_at"])
     return item
+
+
+@transaction.atomic
+def delete_item(*, item: ArchiveItem) -> None:
+    """Delete an item with its images (their originals and pyramids go once the deletion commits),
+    leaving a tombstone for harvesters (OAI-PMH lists it as deleted)."""
+    DeletedItem.objects.update_or_create(
+        item_id=item.pk,
+        defaults={
+            "identifier": item.identifier,
+            "collection_slug": item.collection.slug,
+            "deleted_at": timezone.now(),
+        },
+    )
+    root = Path(archive_root())
+    pyramids = [root / image.pyramid_path for image in item.images.all() if image.pyramid_path]
+    originals = [
+        (image.original.storage, str(image.original.name)) for image in item.images.all() if image.original
+    ]
+    item.delete()
+
+    def remove_files() -> None:
+        for path in pyramids:
+            shutil.rmtree(path, ignore_errors=True)
+        for storage, name in originals:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)

@@ -1,8 +1,9 @@
 """What the OAI-PMH repository holds: items, their datestamps and sets, the metadata formats, and the
 harvest state carried in resumption tokens.
 
-Items today are the catalogue's records (`catalog/<id>`), live and deleted; archive items will join
-as a second kind. Every list is one ordered stream by (datestamp, kind, id), read a page at a time
+Items are of two kinds: the catalogue's records (`catalog/<id>`, sets `catalog` and `catalog:ndcN`)
+and the archive's items (`archive/<id>`, sets `archive` and `archive:<collection>`), each live or
+deleted (a tombstone, or an archive item that is not published). Every list is one ordered stream by (datestamp, kind, id), read a page at a time
 from where the last page ended (a keyset, not an offset): the same query cost on the last page of a
 million records as on the first, and no item is skipped or repeated when others change meanwhile.
 
@@ -31,10 +32,15 @@ from toshokan.catalog import selectors as catalog_selectors
 from toshokan.catalog.exporters import dcndl, dublin_core
 from toshokan.catalog.models import DeletedRecord, NdcClass, Record
 
+from ..models import ArchiveItem, Collection, DeletedItem
+from . import items as item_formats
 from .protocol import OaiError, Request
 
 CATALOG = "catalog"
+ARCHIVE = "archive"  # sorts before "catalog": the order of kinds in every list
+KINDS = (ARCHIVE, CATALOG)
 _NDC_SET = re.compile(r"^catalog:ndc([0-9])$")
+_COLLECTION_SET = re.compile(r"^archive:([A-Za-z0-9_-]+)$")
 _TOKEN_SALT = "toshokan.archive.oai.token"
 
 
@@ -52,7 +58,7 @@ def config() -> dict[str, Any]:
 
 
 # -- metadata formats ------------------------------------------------------------------------------
-Renderer = Callable[[Record, str], etree._Element]
+Renderer = Callable[[Any, str], etree._Element]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,11 @@ FORMATS: dict[str, MetadataFormat] = {
         "oai_dc",
         "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
         dublin_core.OAI_DC,
-        lambda record, base_url: dublin_core.to_dc(record, base_url=base_url),
+        lambda obj, base_url: (
+            item_formats.to_dc(obj, base_url=base_url)
+            if isinstance(obj, ArchiveItem)
+            else dublin_core.to_dc(obj, base_url=base_url)
+        ),
     ),
     # DC-NDL (RDF), as NDL Search harvests it. NDL publishes DC-NDL as a specification, not as an
     # XML Schema; `schema` names that specification (docs/oai-pmh.md).
@@ -76,7 +86,11 @@ FORMATS: dict[str, MetadataFormat] = {
         "dcndl",
         "https://www.ndl.go.jp/jp/dlib/standards/meta/",
         dcndl.DCNDL,
-        lambda record, base_url: dcndl.to_dcndl(record, base_url=base_url),
+        lambda obj, base_url: (
+            item_formats.to_dcndl(obj, base_url=base_url)
+            if isinstance(obj, ArchiveItem)
+            else dcndl.to_dcndl(obj, base_url=base_url)
+        ),
     ),
 }
 
@@ -99,7 +113,7 @@ def identifier(kind: str, pk: int) -> str:
 def parse_identifier(value: str) -> tuple[str, int]:
     prefix = f"oai:{config()['REPOSITORY_IDENTIFIER']}:"
     match = re.fullmatch(r"([a-z]+)/([1-9][0-9]{0,18})", value.removeprefix(prefix))
-    if not value.startswith(prefix) or match is None or match.group(1) != CATALOG:
+    if not value.startswith(prefix) or match is None or match.group(1) not in KINDS:
         raise OaiError("idDoesNotExist", f"'{value}' is not an identifier of this repository.")
     return match.group(1), int(match.group(2))
 
@@ -118,6 +132,11 @@ def sets() -> list[SetInfo]:
     for digit in range(10):
         label = labels.get(str(digit), "")
         out.append(SetInfo(f"catalog:ndc{digit}", f"NDC {digit}類" + (f" {label}" if label else "")))
+    out.append(SetInfo(ARCHIVE, "デジタルアーカイブ / Digital archive"))
+    for slug, title in (
+        Collection.objects.filter(published=True).order_by("slug").values_list("slug", "title")
+    ):
+        out.append(SetInfo(f"archive:{slug}", title))
     return out
 
 
@@ -127,13 +146,27 @@ def record_sets(ndc: str) -> list[str]:
 
 
 def _set_filter(spec: str | None, field: str) -> Q | None:
-    """The condition for a set; None when the set holds nothing."""
+    """The condition on catalogue rows for a set; None when the set holds none of them."""
     if not spec or spec == CATALOG:
         return Q()
     match = _NDC_SET.match(spec)
     if match:
         return Q(**{f"{field}__startswith": match.group(1)})
     return None
+
+
+def _archive_filter(spec: str | None, field: str) -> Q | None:
+    """The condition on archive rows (`field` names the collection's slug); None when none belong."""
+    if not spec or spec == ARCHIVE:
+        return Q()
+    match = _COLLECTION_SET.match(spec)
+    if match:
+        return Q(**{field: match.group(1)})
+    return None
+
+
+def item_sets(collection_slug: str) -> list[str]:
+    return [ARCHIVE, f"archive:{collection_slug}"]
 
 
 # -- the stream of items -----------------------------------------------------------------------------
@@ -144,6 +177,7 @@ class Header:
     sets: list[str]
     deleted: bool
     pk: int
+    kind: str = CATALOG
 
 
 Key = tuple[datetime, str, int]  # (datestamp, kind, id): the order of every list
@@ -169,13 +203,14 @@ def _window(qs: QuerySet[Any], field: str, harvest: Harvest) -> QuerySet[Any]:
     return qs.filter(**{f"{field}__lt": harvest.end})
 
 
-def _after(field: str, pk: str, after: Key | None) -> Q:
+def _after(field: str, pk: str, after: Key | None, kind: str) -> Q:
+    """Rows of `kind` that come after the key `after` in the order (datestamp, kind, id)."""
     if after is None:
         return Q()
-    moment, kind, last = after
-    if kind < CATALOG:
+    moment, last_kind, last = after
+    if last_kind < kind:
         return Q(**{f"{field}__gte": moment})
-    if kind > CATALOG:
+    if last_kind > kind:
         return Q(**{f"{field}__gt": moment})
     return Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{pk}__gt": last})
 
@@ -194,11 +229,23 @@ def _deletions(harvest: Harvest) -> QuerySet[DeletedRecord] | None:
     return _window(DeletedRecord.objects.filter(condition), "deleted_at", harvest)
 
 
+def _items(harvest: Harvest) -> QuerySet[ArchiveItem] | None:
+    condition = _archive_filter(harvest.set_spec, "collection__slug")
+    if condition is None:
+        return None
+    return _window(ArchiveItem.objects.filter(condition), "updated_at", harvest)
+
+
+def _item_deletions(harvest: Harvest) -> QuerySet[DeletedItem] | None:
+    condition = _archive_filter(harvest.set_spec, "collection_slug")
+    if condition is None:
+        return None
+    return _window(DeletedItem.objects.filter(condition), "deleted_at", harvest)
+
+
 def count(harvest: Harvest) -> int:
-    records, deletions = _records(harvest), _deletions(harvest)
-    return (records.count() if records is not None else 0) + (
-        deletions.count() if deletions is not None else 0
-    )
+    querysets = (_records(harvest), _deletions(harvest), _items(harvest), _item_deletions(harvest))
+    return sum(qs.count() for qs in querysets if qs is not None)
 
 
 def page(harvest: Harvest, limit: int) -> tuple[list[Header], bool]:
@@ -207,7 +254,7 @@ def page(harvest: Harvest, limit: int) -> tuple[list[Header], bool]:
     records = _records(harvest)
     if records is not None:
         rows = (
-            records.filter(_after("updated_at", "id", harvest.after))
+            records.filter(_after("updated_at", "id", harvest.after, CATALOG))
             .order_by("updated_at", "id")
             .values_list("updated_at", "id", "ndc")[: limit + 1]
         )
@@ -215,24 +262,65 @@ def page(harvest: Harvest, limit: int) -> tuple[list[Header], bool]:
     deletions = _deletions(harvest)
     if deletions is not None:
         gone = (
-            deletions.filter(_after("deleted_at", "record_id", harvest.after))
+            deletions.filter(_after("deleted_at", "record_id", harvest.after, CATALOG))
             .order_by("deleted_at", "record_id")
             .values_list("deleted_at", "record_id", "ndc")[: limit + 1]
         )
         streams.append((ts, CATALOG, pk, ndc, True) for ts, pk, ndc in gone)
+    items = _items(harvest)
+    if items is not None:
+        # Every item: a published one (in a published collection) as a record, any other as deleted —
+        # unpublishing takes an item back from harvesters too.
+        item_rows = (
+            items.filter(_after("updated_at", "id", harvest.after, ARCHIVE))
+            .order_by("updated_at", "id")
+            .values_list("updated_at", "id", "collection__slug", "published", "collection__published")[
+                : limit + 1
+            ]
+        )
+        streams.append(
+            (ts, ARCHIVE, pk, slug, not (published and shown)) for ts, pk, slug, published, shown in item_rows
+        )
+    item_deletions = _item_deletions(harvest)
+    if item_deletions is not None:
+        gone_items = (
+            item_deletions.filter(_after("deleted_at", "item_id", harvest.after, ARCHIVE))
+            .order_by("deleted_at", "item_id")
+            .values_list("deleted_at", "item_id", "collection_slug")[: limit + 1]
+        )
+        streams.append((ts, ARCHIVE, pk, slug, True) for ts, pk, slug in gone_items)
     merged = list(heapq.merge(*streams))[: limit + 1]
     headers = [
-        Header(identifier(kind, pk), ts, record_sets(ndc), deleted, pk)
-        for ts, kind, pk, ndc, deleted in merged
+        Header(
+            identifier(kind, pk),
+            ts,
+            record_sets(extra) if kind == CATALOG else item_sets(extra),
+            deleted,
+            pk,
+            kind,
+        )
+        for ts, kind, pk, extra, deleted in merged
     ]
     return headers[:limit], len(headers) > limit
 
 
 def key_of(header: Header) -> Key:
-    return (header.datestamp, CATALOG, header.pk)
+    return (header.datestamp, header.kind, header.pk)
 
 
 def header_for(kind: str, pk: int) -> Header:
+    if kind == ARCHIVE:
+        row = (
+            ArchiveItem.objects.filter(pk=pk)
+            .values_list("updated_at", "collection__slug", "published", "collection__published")
+            .first()
+        )
+        if row is not None:
+            return Header(identifier(kind, pk), row[0], item_sets(row[1]), not (row[2] and row[3]), pk, kind)
+        tomb = DeletedItem.objects.filter(item_id=pk).values_list("deleted_at", "collection_slug").first()
+        if tomb is not None:
+            return Header(identifier(kind, pk), tomb[0], item_sets(tomb[1]), True, pk, kind)
+        raise OaiError("idDoesNotExist", f"'{identifier(kind, pk)}' is not an item of this repository.")
     record = Record.objects.filter(pk=pk).values_list("updated_at", "ndc").first()
     if record is not None:
         return Header(identifier(kind, pk), record[0], record_sets(record[1]), False, pk)
@@ -242,15 +330,29 @@ def header_for(kind: str, pk: int) -> Header:
     raise OaiError("idDoesNotExist", f"'{identifier(kind, pk)}' is not an item of this repository.")
 
 
-def records_for(headers: list[Header]) -> dict[int, Record]:
-    ids = [h.pk for h in headers if not h.deleted]
-    return {r.pk: r for r in catalog_selectors.records_by_ids(ids)}
+def records_for(headers: list[Header]) -> dict[tuple[str, int], Record | ArchiveItem]:
+    """The records and items behind these headers (not the deleted ones), by (kind, id)."""
+    out: dict[tuple[str, int], Record | ArchiveItem] = {}
+    record_ids = [h.pk for h in headers if not h.deleted and h.kind == CATALOG]
+    out.update(((CATALOG, r.pk), r) for r in catalog_selectors.records_by_ids(record_ids))
+    item_ids = [h.pk for h in headers if not h.deleted and h.kind == ARCHIVE]
+    if item_ids:
+        for item in ArchiveItem.objects.filter(pk__in=item_ids).select_related("collection"):
+            out[(ARCHIVE, item.pk)] = item
+    return out
 
 
 def earliest_datestamp() -> datetime:
-    first = Record.objects.aggregate(m=Min("updated_at"))["m"]
-    gone = DeletedRecord.objects.aggregate(m=Min("deleted_at"))["m"]
-    candidates = [d for d in (first, gone) if d is not None]
+    candidates = [
+        d
+        for d in (
+            Record.objects.aggregate(m=Min("updated_at"))["m"],
+            DeletedRecord.objects.aggregate(m=Min("deleted_at"))["m"],
+            ArchiveItem.objects.aggregate(m=Min("updated_at"))["m"],
+            DeletedItem.objects.aggregate(m=Min("deleted_at"))["m"],
+        )
+        if d is not None
+    ]
     return min(candidates) if candidates else timezone.now()
 
 

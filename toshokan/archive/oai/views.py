@@ -142,7 +142,7 @@ def _record(
     el = _sub(parent, "record")
     _header(el, header)
     if not header.deleted and record is not None:
-        _sub(el, "metadata").append(fmt.render(record, site))  # type: ignore[arg-type]
+        _sub(el, "metadata").append(fmt.render(record, site))
 
 
 def _list(request: HttpRequest, oai: Request, now: datetime) -> etree._Element:
@@ -166,7 +166,7 @@ def _list(request: HttpRequest, oai: Request, now: datetime) -> etree._Element:
         records = repository.records_for(headers)
         site = _site_url(request)
         for header in headers:
-            _record(body, header, records.get(header.pk), fmt, site)
+            _record(body, header, records.get((header.kind, header.pk)), fmt, site)
     if oai.token is not None or more:
         attrs = {"cursor": str(harvest.cursor), "completeListSize": str(harvest.total)}
         if more:
@@ -183,7 +183,7 @@ def _get_record(request: HttpRequest, oai: Request, now: datetime) -> etree._Ele
     header = repository.header_for(*repository.parse_identifier(oai.arguments["identifier"]))
     body = etree.Element(_q("GetRecord"))
     records = repository.records_for([header])
-    _record(body, header, records.get(header.pk), fmt, _site_url(request))
+    _record(body, header, records.get((header.kind, header.pk)), fmt, _site_url(request))
     return body
 
 

@@ -126,7 +126,7 @@ def test_records_carry_their_metadata_and_deleted_ones_none(client, catalogue):
 
 def test_sets_select_by_class(client, catalogue):
     sets = oai(client, verb="ListSets").findall(".//o:setSpec", NS)
-    assert [s.text for s in sets] == ["catalog", *[f"catalog:ndc{d}" for d in range(10)]]
+    assert [s.text for s in sets] == ["catalog", *[f"catalog:ndc{d}" for d in range(10)], "archive"]
     headers, _ = harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="catalog:ndc2")
     assert sorted(h.findtext("o:identifier", namespaces=NS) for h in headers) == sorted(
         f"oai:{REPO}:catalog/{r.pk}" for r in catalogue["history"]
@@ -264,3 +264,62 @@ def test_dcndl_carries_readings_roles_and_identifiers_that_read_back(client):
     assert [(i.scheme, i.value) for i in bib.identifiers] == [("isbn", "9784101010137")]
     holder = doc.findtext(".//{http://ndl.go.jp/dcndl/terms/}Item//{http://xmlns.com/foaf/0.1/}name")
     assert holder == "中央図書館"
+
+
+@pytest.fixture
+def archive(catalogue):
+    from toshokan.archive import services as archive_services
+
+    from ..conftest import make_item
+
+    shown = make_item(
+        "sanpo",
+        title="算法少女",
+        title_reading="さんぽうしょうじょ",
+        kind="book",
+        date_text="安永4年",
+        year_start=1775,
+        place_name="江戸",
+        latitude=35.68,
+        longitude=139.77,
+        subjects=["和算"],
+        rights_content="http://creativecommons.org/publicdomain/mark/1.0/",
+    )
+    hidden = make_item("draft", title="未公開の写真", published=False)
+    gone = make_item("gone", title="削除した資料")
+    gone_pk = gone.pk
+    archive_services.delete_item(item=gone)
+    return {"shown": shown.pk, "hidden": hidden.pk, "gone": gone_pk}
+
+
+def test_archive_items_are_harvested_beside_the_catalogue(client, archive):
+    headers, _ = harvest(client, metadataPrefix="oai_dc")
+    by_id = {h.findtext("o:identifier", namespaces=NS): h for h in headers}
+    assert len(by_id) == len(headers) == 12  # 9 catalogue records + 3 archive items
+    shown = by_id[f"oai:{REPO}:archive/{archive['shown']}"]
+    assert shown.get("status") is None
+    assert [s.text for s in shown.findall("o:setSpec", NS)] == ["archive", "archive:test"]
+    # Not published, or deleted: harvesters are told it is gone, and nothing of it is shown.
+    for key in ("hidden", "gone"):
+        assert by_id[f"oai:{REPO}:archive/{archive[key]}"].get("status") == "deleted"
+    sets = [s.text for s in oai(client, verb="ListSets").findall(".//o:setSpec", NS)]
+    assert sets[-2:] == ["archive", "archive:test"]
+    only, _ = harvest(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="archive:test")
+    assert len(only) == 3
+
+
+def test_an_archive_item_in_dublin_core_and_dc_ndl(client, archive):
+    identifier = f"oai:{REPO}:archive/{archive['shown']}"
+    doc = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=identifier)
+    dc = {e.tag.rsplit("}", 1)[1] + ":" + (e.text or "") for e in doc.find(".//o:metadata", NS)[0]}
+    assert {"title:算法少女", "date:安永4年", "date:1775", "type:Text", "coverage:江戸", "subject:和算"} <= dc
+    assert "identifier:http://testserver/iiif/manifests/sanpo" in dc
+    assert "rights:http://creativecommons.org/publicdomain/mark/1.0/" in dc
+    response = client.get("/oai", {"verb": "GetRecord", "metadataPrefix": "dcndl", "identifier": identifier})
+    rdf = etree.fromstring(response.content)
+    ndl = "{http://ndl.go.jp/dcndl/terms/}"
+    assert rdf.findtext(f".//{ndl}BibResource/{{http://purl.org/dc/terms/}}title") == "算法少女"
+    assert rdf.findtext(f".//{ndl}transcription") == "さんぽうしょうじょ"
+    hidden = f"oai:{REPO}:archive/{archive['hidden']}"
+    record = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=hidden).find(".//o:record", NS)
+    assert record.find("o:header", NS).get("status") == "deleted" and record.find("o:metadata", NS) is None
