@@ -144,6 +144,8 @@ def issue_challenge(*, purpose: ChallengePurpose, now: datetime | None = None) -
     """A fresh nonce for the card to sign (256 random bits, URL-safe base64), valid NONCE_TTL_S."""
     now = now or timezone.now()
     nonce = secrets.token_urlsafe(NONCE_BYTES)
+    while nonce.startswith("-"):  # a command-line reader would take "-…" for an option
+        nonce = secrets.token_urlsafe(NONCE_BYTES)
     expires_at = now + nonce_ttl()
     Challenge.objects.create(
         nonce_hash=_nonce_hash(nonce), purpose=purpose.value, created_at=now, expires_at=expires_at

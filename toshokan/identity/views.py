@@ -81,7 +81,7 @@ def _challenge_context(request: HttpRequest, purpose: ChallengePurpose) -> dict[
         "qr_payload": payload,
         "demo": trust.demo_enabled(),
         "demo_command": (
-            f"python manage.py jpki_demo_card --nonce {challenge['nonce']}"
+            f"python manage.py jpki_demo_card --nonce={challenge['nonce']}"
             + (" --card <id> --login" if purpose != ChallengePurpose.REGISTER else "")
             + " --out bundle.json"
         ),

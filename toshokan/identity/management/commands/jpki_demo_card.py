@@ -1,8 +1,8 @@
 """manage.py jpki_demo_card: play a My Number card for the demo (made-up residents, the demo CA).
 
-    manage.py jpki_demo_card --nonce <nonce from /signup/mynumber> > bundle.json
-    manage.py jpki_demo_card --card demo1 --login --nonce <nonce from the login page> > login.json
-    manage.py jpki_demo_card --card demo1 --renew --address 東京都千代田区神田… --nonce <nonce>
+    manage.py jpki_demo_card --nonce=<nonce from /signup/mynumber> > bundle.json
+    manage.py jpki_demo_card --card demo1 --login --nonce=<nonce from the login page> > login.json
+    manage.py jpki_demo_card --card demo1 --renew --address 東京都千代田区神田… --nonce=<nonce>
 
 The bundle is what the card reader software would send; upload it on the page, or POST it to the
 API. The demo CA is trusted only with TOSHOKAN_JPKI["DEMO"] and DEBUG on (docs/jpki.md).

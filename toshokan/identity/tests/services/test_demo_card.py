@@ -29,7 +29,7 @@ def demo(settings: Any, tmp_path: Path, db: Any) -> Path:
 def card(tmp: Path, purpose: ChallengePurpose, *args: str) -> dict[str, Any]:
     nonce = services.issue_challenge(purpose=purpose).nonce
     out = tmp / "bundle.json"
-    call_command("jpki_demo_card", "--nonce", nonce, "--out", str(out), *args)
+    call_command("jpki_demo_card", f"--nonce={nonce}", "--out", str(out), *args)
     return dict(json.loads(out.read_text()))
 
 
@@ -81,3 +81,9 @@ def test_a_misspelt_setting_stops_with_a_clear_error(settings: Any) -> None:
     settings.TOSHOKAN_JPKI = {"ROOT": ["/etc/jlis.pem"]}
     with pytest.raises(ImproperlyConfigured, match="ROOT"):
         trust.config()
+
+
+def test_no_nonce_begins_with_a_hyphen_that_a_command_line_would_take_for_an_option(db: Any) -> None:
+    nonces = [services.issue_challenge(purpose=ChallengePurpose.REGISTER).nonce for _ in range(300)]
+    assert not any(n.startswith("-") for n in nonces)
+    assert len(set(nonces)) == 300

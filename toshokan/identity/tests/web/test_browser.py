@@ -58,7 +58,7 @@ def test_a_resident_signs_up_with_the_demo_card_and_gets_a_card_at_once(
 
     bundle = demo_library / "bundle.json"
     call_command(
-        "jpki_demo_card", "--nonce", nonce, "--card", "web1", "--name", "見本 花子", "--out", str(bundle)
+        "jpki_demo_card", f"--nonce={nonce}", "--card", "web1", "--name", "見本 花子", "--out", str(bundle)
     )
     page.get_by_label("署名済みファイル").set_input_files(str(bundle))
     page.get_by_label("メールアドレス（任意）").fill("hanako@example.jp")
@@ -88,7 +88,7 @@ def test_the_same_card_is_told_it_is_registered_and_logs_in_with_the_card(
         page.goto(url("/signup/mynumber"))
         nonce = page.locator("[data-nonce]").inner_text().strip()
         bundle = demo_library / "bundle.json"
-        call_command("jpki_demo_card", "--nonce", nonce, "--card", "web2", "--out", str(bundle))
+        call_command("jpki_demo_card", f"--nonce={nonce}", "--card", "web2", "--out", str(bundle))
         page.get_by_label("署名済みファイル").set_input_files(str(bundle))
         page.get_by_role("button", name="登録する").click()
         page.context.clear_cookies()
@@ -98,7 +98,7 @@ def test_the_same_card_is_told_it_is_registered_and_logs_in_with_the_card(
     page.get_by_role("link", name="マイナンバーカードでログイン").click()
     nonce = page.locator("[data-nonce]").inner_text().strip()
     bundle = demo_library / "login.json"
-    call_command("jpki_demo_card", "--nonce", nonce, "--card", "web2", "--login", "--out", str(bundle))
+    call_command("jpki_demo_card", f"--nonce={nonce}", "--card", "web2", "--login", "--out", str(bundle))
     page.get_by_label("署名済みファイル").set_input_files(str(bundle))
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(url("/account/"))
