@@ -36,8 +36,20 @@ def apply(library, **changes) -> signup.Outcome:
     return signup.sign_up(application=signup.Application(**{**fields, **changes}), client_address="192.0.2.1")
 
 
+def provisional_card(library, **changes) -> Patron:
+    patron = apply(library, **changes).patron
+    assert patron is not None
+    return patron
+
+
+def held(library, **changes) -> SignupReview:
+    review = apply(library, **changes).review
+    assert review is not None
+    return review
+
+
 def test_the_queue_lists_provisional_cards_and_held_applications(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     Patron.objects.filter(pk=library.patron.pk).update(birth_date=date(1985, 1, 1))
     apply(
         library,
@@ -52,7 +64,7 @@ def test_the_queue_lists_provisional_cards_and_held_applications(desk_client, li
 
 
 def test_verifying_makes_the_card_full_and_is_audited(desk_client, desk_user, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     answer = desk_client.post(f"/desk/registrations/patrons/{card.pk}/verify")
     assert answer.status_code == 302
     card.refresh_from_db()
@@ -62,7 +74,7 @@ def test_verifying_makes_the_card_full_and_is_audited(desk_client, desk_user, li
 
 
 def test_verify_does_not_redirect_off_the_site(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     answer = desk_client.post(
         f"/desk/registrations/patrons/{card.pk}/verify", {"next": "https://evil.example/"}
     )
@@ -70,7 +82,7 @@ def test_verify_does_not_redirect_off_the_site(desk_client, library):
 
 
 def test_a_refused_provisional_card_loses_its_holds_and_is_removed(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     services.place_hold(patron=card, record=library.kokoro, pickup_branch=library.central)
     answer = desk_client.post(
         f"/desk/registrations/patrons/{card.pk}/reject", {"reason": "住所を確認できません"}
@@ -81,21 +93,21 @@ def test_a_refused_provisional_card_loses_its_holds_and_is_removed(desk_client, 
 
 
 def test_a_refusal_without_a_reason_changes_nothing(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     desk_client.post(f"/desk/registrations/patrons/{card.pk}/reject", {"reason": ""})
     assert Patron.objects.filter(pk=card.pk, status="provisional").exists()
 
 
 def test_a_held_duplicate_is_shown_beside_the_existing_patron_and_merged(desk_client, library):
     Patron.objects.filter(pk=library.patron.pk).update(birth_date=date(1985, 1, 1))
-    review = apply(
+    review = held(
         library,
         family_name="山田",
         given_name="花子",
         name_reading="ヤマダ ハナコ",
         birth_date=date(1985, 1, 1),
         email="new@example.jp",
-    ).review
+    )
     page = desk_client.get(f"/desk/registrations/{review.pk}").content.decode()
     assert library.patron.card_number in page and "new@example.jp" in page
     # Opening it showed an existing patron's details: audited as a view of their profile.
@@ -111,7 +123,7 @@ def test_staff_who_may_not_register_patrons_cannot_open_or_decide_the_queue(clie
 
     cataloguer = staff("cataloguer1", "cataloguer")
     sign_in(client, cataloguer)
-    card = apply(library).patron
+    card = provisional_card(library)
     assert client.get("/desk/registrations").status_code == 403
     assert client.post(f"/desk/registrations/patrons/{card.pk}/verify").status_code == 403
     card.refresh_from_db()
@@ -120,7 +132,7 @@ def test_staff_who_may_not_register_patrons_cannot_open_or_decide_the_queue(clie
 
 def test_a_held_application_made_into_a_card_after_all(desk_client, library):
     Patron.objects.filter(pk=library.patron.pk).update(birth_date=date(1985, 1, 1))
-    review = apply(library, family_name="山田", given_name="花子", birth_date=date(1985, 1, 1)).review
+    review = held(library, family_name="山田", given_name="花子", birth_date=date(1985, 1, 1))
     answer = desk_client.post(f"/desk/registrations/{review.pk}/create")
     new = Patron.objects.exclude(pk__in=[library.patron.pk, library.other.pk]).get()
     assert answer["Location"] == f"/desk/patrons/{new.pk}"
@@ -129,14 +141,14 @@ def test_a_held_application_made_into_a_card_after_all(desk_client, library):
 
 def test_a_held_application_rejected_with_a_reason(desk_client, library):
     Patron.objects.filter(pk=library.patron.pk).update(birth_date=date(1985, 1, 1))
-    review = apply(library, family_name="山田", given_name="花子", birth_date=date(1985, 1, 1)).review
+    review = held(library, family_name="山田", given_name="花子", birth_date=date(1985, 1, 1))
     desk_client.post(f"/desk/registrations/{review.pk}/reject", {"reason": "既に登録があります"})
     review.refresh_from_db()
     assert (review.state, review.reason) == ("rejected", "既に登録があります")
 
 
 def test_checkout_shows_a_provisional_card_and_refuses_it(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     page = desk_client.post("/desk/checkout", {"patron": card.card_number}).content.decode()
     assert "仮登録" in page and "本人確認が必要です" in page
     page = desk_client.post(
@@ -147,7 +159,7 @@ def test_checkout_shows_a_provisional_card_and_refuses_it(desk_client, library):
 
 
 def test_checkout_refusal_in_english(desk_client, library):
-    card = apply(library).patron
+    card = provisional_card(library)
     page = desk_client.post(
         "/desk/checkout",
         {"patron": card.card_number, "barcode": library.copies[2].barcode},
@@ -158,21 +170,21 @@ def test_checkout_refusal_in_english(desk_client, library):
 
 @override_settings(TOSHOKAN_REGISTRATION_RULES={"PROVISIONAL_MAY_BORROW": True})
 def test_a_library_may_let_provisional_cards_borrow(library):
-    card = apply(library).patron
+    card = provisional_card(library)
     loan = services.checkout(barcode=library.copies[2].barcode, patron=card, branch=library.central)
     assert loan.patron_id == card.pk
 
 
 @override_settings(TOSHOKAN_REGISTRATION_RULES={"PROVISIONAL_MAY_HOLD": False})
 def test_a_library_may_refuse_holds_to_provisional_cards(library):
-    card = apply(library).patron
+    card = provisional_card(library)
     with pytest.raises(services.CirculationError) as e:
         services.place_hold(patron=card, record=library.kokoro, pickup_branch=library.central)
     assert e.value.code == "identity_check_needed"
 
 
 def test_provisional_cards_not_verified_in_time_are_removed_with_their_holds(library):
-    card = apply(library).patron
+    card = provisional_card(library)
     services.place_hold(patron=card, record=library.kokoro, pickup_branch=library.central)
     assert expire_provisional(today=card.expires_on) == 0
     assert expire_provisional(today=card.expires_on + timedelta(days=1)) == 1
@@ -182,5 +194,5 @@ def test_provisional_cards_not_verified_in_time_are_removed_with_their_holds(lib
 def test_the_daily_scan_sends_no_renewal_notice_to_a_provisional_card(library):
     from toshokan.circulation.tasks import send_registration_notices
 
-    card = apply(library).patron
+    card = provisional_card(library)
     assert send_registration_notices(today=card.registered_on) == 0
