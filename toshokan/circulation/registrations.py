@@ -79,8 +79,8 @@ def _days_left(patron: Patron, today: date) -> int:
     return (patron.expires_on - today).days
 
 
-@require_GET
 @staff_view(REGISTER_PATRONS)
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Held applications first (someone may be waiting at the counter), then provisional cards,
     oldest first, with the days left before each expires."""
@@ -94,8 +94,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @staff_view(REGISTER_PATRONS)
+@require_GET
 def review(request: HttpRequest, review_id: int) -> HttpResponse:
     """A held application beside the patrons it resembles (each view of them audited)."""
     item = SignupReview.objects.select_related("home_branch").filter(pk=review_id).first()
@@ -119,8 +119,8 @@ def review(request: HttpRequest, review_id: int) -> HttpResponse:
     )
 
 
-@require_POST
 @staff_view(REGISTER_PATRONS)
+@require_POST
 def review_create(request: HttpRequest, review_id: int) -> HttpResponse:
     item = SignupReview.objects.filter(pk=review_id).first()
     if item is None:
@@ -136,8 +136,8 @@ def review_create(request: HttpRequest, review_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk:patron", args=[patron.pk]))
 
 
-@require_POST
 @staff_view(REGISTER_PATRONS, CHANGE_PATRONS)
+@require_POST
 def review_merge(request: HttpRequest, review_id: int) -> HttpResponse:
     item = SignupReview.objects.filter(pk=review_id).first()
     into = patron_selectors.patron_by_id(int(request.POST.get("into", "0") or 0))
@@ -155,8 +155,8 @@ def review_merge(request: HttpRequest, review_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk:patron", args=[patron.pk]))
 
 
-@require_POST
 @staff_view(REGISTER_PATRONS)
+@require_POST
 def review_reject(request: HttpRequest, review_id: int) -> HttpResponse:
     item = SignupReview.objects.filter(pk=review_id).first()
     form = ReasonForm(request.POST)
@@ -184,8 +184,8 @@ def _provisional_or_redirect(request: HttpRequest, patron_id: int) -> Patron | N
     return patron
 
 
-@require_POST
 @staff_view(REGISTER_PATRONS)
+@require_POST
 def verify(request: HttpRequest, patron_id: int) -> HttpResponse:
     """The holder showed an identity document at the counter: full membership."""
     patron = _provisional_or_redirect(request, patron_id)
@@ -209,8 +209,8 @@ def verify(request: HttpRequest, patron_id: int) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-@require_POST
 @staff_view(REGISTER_PATRONS)
+@require_POST
 def reject(request: HttpRequest, patron_id: int) -> HttpResponse:
     """Refuse a provisional card: its holds are cancelled, then the card is removed."""
     patron = _provisional_or_redirect(request, patron_id)

@@ -445,7 +445,7 @@ def test_the_desk_works_at_the_branch_chosen_in_the_header(desk_client, library)
 def _desk_urls(library) -> list[str]:
     from toshokan.circulation.urls import urlpatterns
 
-    args = {"patron_id": library.patron.pk, "block_id": 1, "hold_id": 1}
+    args = {"patron_id": library.patron.pk, "block_id": 1, "hold_id": 1, "review_id": 1}
     urls = []
     for pattern in urlpatterns:
         if pattern.name in ("login", "logout"):
