@@ -22,6 +22,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from toshokan.core.domain import DomainError
+from toshokan.core.http import client_address
 from toshokan.patrons import sessions
 from toshokan.patrons.api_auth import patron, patron_of
 
@@ -91,6 +92,7 @@ STATUS = {
     "jpki_refused": 403,
     "ineligible": 403,
     "certificate_not_linked": 401,
+    "challenge_throttled": 429,
 }
 ERRORS: dict[int, type[Schema]] = {code: RefusalOut for code in (401, 403, 409, 415, 422)}
 
@@ -116,12 +118,18 @@ def _json_only(request: HttpRequest) -> None:
 
 @router.post(
     "/identity/jpki/challenges",
-    response={201: ChallengeOut},
+    response={201: ChallengeOut, 429: RefusalOut},
     auth=None,
-    summary="A one-time nonce for the card to sign (valid NONCE_TTL_S, default 300 s)",
+    summary="A one-time nonce for the card to sign (valid NONCE_TTL_S, default 300 s; "
+    "at most CHALLENGES_PER_ADDRESS in ten minutes from one address)",
 )
 def challenge(request: HttpRequest, data: ChallengeIn) -> Status[dict[str, Any]]:
-    issued = services.issue_challenge(purpose=ChallengePurpose(data.purpose))
+    try:
+        issued = services.issue_challenge(
+            purpose=ChallengePurpose(data.purpose), client_address=client_address(request)
+        )
+    except services.ChallengeThrottled as exc:
+        return _refusal(exc)
     return Status(201, {"nonce": issued.nonce, "purpose": issued.purpose, "expires_at": issued.expires_at})
 
 

@@ -40,13 +40,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from toshokan.catalog.models import Branch
 from toshokan.core.domain import DomainError
 from toshokan.patrons import services as patron_services
-from toshokan.patrons.domain import eligibility
+from toshokan.patrons.domain import eligibility, throttle
 from toshokan.patrons.domain.enums import PatronStatus, RegistrationSource
-from toshokan.patrons.models import Patron
+from toshokan.patrons.models import LoginThrottle, Patron
 
 from . import trust
 from .domain import jpki, mynumber
@@ -57,6 +58,16 @@ from .models import CertificateKind, CertificateLink, Challenge, ChallengePurpos
 logger = logging.getLogger("toshokan.identity")
 
 NONCE_BYTES = 32
+
+
+class ChallengeThrottled(DomainError):
+    """This client address asked for too many challenges: try again at `until`."""
+
+    code = "challenge_throttled"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 class ChallengeRefused(DomainError):
@@ -140,9 +151,47 @@ def nonce_ttl() -> timedelta:
     return timedelta(seconds=float(trust.config()["NONCE_TTL_S"]))
 
 
-def issue_challenge(*, purpose: ChallengePurpose, now: datetime | None = None) -> IssuedChallenge:
-    """A fresh nonce for the card to sign (256 random bits, URL-safe base64), valid NONCE_TTL_S."""
+CHALLENGE_WINDOW = timedelta(minutes=10)
+
+
+def _count_challenge(client_address: str, now: datetime) -> None:
+    """Refuse with ChallengeThrottled past CHALLENGES_PER_ADDRESS in ten minutes from this address,
+    else count this one (every challenge is a row: without a limit, a loop could fill the table).
+    The key is a keyed hash of the address, as for the login throttles."""
+    rule = throttle.ThrottleRule(
+        max_failures=int(trust.config()["CHALLENGES_PER_ADDRESS"]),
+        window=CHALLENGE_WINDOW,
+        lockout=CHALLENGE_WINDOW,
+    )
+    key = salted_hmac("toshokan.identity.challenges", client_address, algorithm="sha256").hexdigest()
+    with transaction.atomic():
+        row, _ = LoginThrottle.objects.get_or_create(key=key, defaults={"since": now})
+        row = LoginThrottle.objects.select_for_update().get(pk=row.pk)
+        state = (
+            throttle.Failures(count=row.failures, since=row.since, locked_until=row.locked_until)
+            if row.failures
+            else None
+        )
+        until = throttle.locked_until(state, now)
+        if until is not None:
+            raise ChallengeThrottled(
+                "チャレンジの発行が続いたため、しばらく受け付けられません (too many challenges; try again later)",
+                until=until,
+            )
+        state = throttle.after_failure(state, now, rule)
+        row.failures, row.since, row.locked_until = state.count, state.since, state.locked_until
+        row.save()
+
+
+def issue_challenge(
+    *, purpose: ChallengePurpose, client_address: str | None = None, now: datetime | None = None
+) -> IssuedChallenge:
+    """A fresh nonce for the card to sign (256 random bits, URL-safe base64), valid NONCE_TTL_S.
+    With `client_address` (the pages and the API give it), at most CHALLENGES_PER_ADDRESS in ten
+    minutes from one address (ChallengeThrottled)."""
     now = now or timezone.now()
+    if client_address is not None:
+        _count_challenge(client_address, now)
     nonce = secrets.token_urlsafe(NONCE_BYTES)
     while nonce.startswith("-"):  # a command-line reader would take "-…" for an option
         nonce = secrets.token_urlsafe(NONCE_BYTES)
@@ -525,9 +574,8 @@ def _relink(
     _open_link(patron, CertificateKind.SIGN, signing.certificate, now)
     if _address_key(patron.address) != _address_key(four.address):
         patron = patron_services.update_preferences(patron=patron, address=four.address)
-    change_residency = getattr(patron_services, "change_residency", None)
-    if answer.residency != patron.residency and change_residency is not None:
-        patron = change_residency(patron=patron, residency=answer.residency)
+    if answer.residency != patron.residency:
+        patron = patron_services.change_residency(patron=patron, residency=answer.residency)
     linked = _link_auth(patron, auth, now) if auth else False
     return Registration(patron=patron, outcome=Outcome.RELINKED, auth_linked=linked)
 

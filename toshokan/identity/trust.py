@@ -12,6 +12,7 @@ Settings (all in one dict, read here with getattr so the app needs nothing in ba
         "OCSP_TIMEOUT_S": 5,
         "OCSP_NONCE": True,     # send a nonce and require it back
         "NONCE_TTL_S": 300,     # how long a challenge may be answered
+        "CHALLENGES_PER_ADDRESS": 60,  # challenges one client address may ask for in 10 minutes
         "DEMO": False,          # also trust the demo card CA (manage.py jpki_demo_card); DEBUG only
         "HOME_BRANCH": "",      # branch code for new members; empty: the first branch
         "HOME_BRANCH_RULES": [],  # [["東京都千代田区永田町", "kita"], …] first address prefix wins
@@ -51,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "OCSP_TIMEOUT_S": 5,
     "OCSP_NONCE": True,
     "NONCE_TTL_S": 300,
+    "CHALLENGES_PER_ADDRESS": 60,
     "DEMO": False,
     "HOME_BRANCH": "",
     "HOME_BRANCH_RULES": [],

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from toshokan.core.domain import DomainError
+from toshokan.core.http import client_address
 from toshokan.core.qr import qr_svg
 from toshokan.patrons import services as patron_services
 from toshokan.patrons import sessions
@@ -53,7 +54,7 @@ def _challenge(request: HttpRequest, purpose: ChallengePurpose) -> dict[str, Any
     now = timezone.now()
     if kept and datetime.fromisoformat(kept["expires_at"]) > now + timedelta(seconds=30):
         return dict(kept)
-    issued = services.issue_challenge(purpose=purpose, now=now)
+    issued = services.issue_challenge(purpose=purpose, client_address=client_address(request), now=now)
     kept = {"nonce": issued.nonce, "expires_at": issued.expires_at.isoformat()}
     request.session[key] = kept
     return dict(kept)
@@ -64,7 +65,10 @@ def _forget_challenge(request: HttpRequest, purpose: ChallengePurpose) -> None:
 
 
 def _challenge_context(request: HttpRequest, purpose: ChallengePurpose) -> dict[str, Any]:
-    challenge = _challenge(request, purpose)
+    try:
+        challenge = _challenge(request, purpose)
+    except services.ChallengeThrottled:
+        return {"throttled": True}
     payload = json.dumps(
         {
             "v": 1,
@@ -178,6 +182,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     context.update(form=form, **_challenge_context(request, purpose))
+    if context.get("throttled"):
+        status = 429
     return render(request, "identity/signup.html", context, status=status)
 
 
@@ -250,6 +256,8 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     context.update(form=form, **_challenge_context(request, purpose))
+    if context.get("throttled"):
+        status = 429
     return render(request, "identity/login.html", context, status=status)
 
 

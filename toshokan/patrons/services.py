@@ -372,6 +372,17 @@ def update_preferences(*, patron: Patron, by: audit.By | None = None, **changes:
     return locked
 
 
+def change_residency(*, patron: Patron, residency: Residency, by: audit.By | None = None) -> Patron:
+    """The patron's residency (resident, commuter, other area) after a move or a change of workplace,
+    as the registration rules decided it; the registration's expiry stays until its next renewal."""
+    locked = Patron.objects.select_for_update().get(pk=patron.pk)
+    locked.residency = Residency(residency).value
+    locked.save(update_fields=["residency", "updated_at"])
+    if by is not None:
+        record_change(by=by, patron=locked, fields=["residency"])
+    return locked
+
+
 def record_change(*, by: audit.By, patron: Patron, fields: list[str]) -> None:
     """Audit a staff change to a patron's registration made outside these services (the admin's
     form): which fields, not their values."""

@@ -226,6 +226,18 @@ def test_a_renewed_card_is_relinked_to_the_same_account_after_a_move(jpki: Jpki)
     assert opened.patron_id == patron.pk and opened.ended_at is None
 
 
+def test_a_resident_who_moves_away_but_works_here_becomes_a_commuter(jpki: Jpki) -> None:
+    old = jpki.card()
+    patron = register(old.bundle(jpki.challenge())).patron
+    assert patron.residency == "resident"
+    jpki.revoke(old.sign)
+    moved = jpki.card("card-1-new", address="埼玉県さいたま市浦和区高砂三丁目15番1号")
+    result = register(moved.bundle(jpki.challenge()), workplace_address="東京都千代田区丸の内一丁目1番")
+    assert result.outcome is services.Outcome.RELINKED and result.patron.pk == patron.pk
+    patron.refresh_from_db()
+    assert (patron.residency, patron.address) == ("commuter", "埼玉県さいたま市浦和区高砂三丁目15番1号")
+
+
 def test_a_move_out_of_the_area_is_refused_at_relinking_and_changes_nothing(jpki: Jpki) -> None:
     old = jpki.card()
     register(old.bundle(jpki.challenge()))
@@ -274,3 +286,16 @@ def test_an_individual_number_typed_anywhere_is_refused(jpki: Jpki) -> None:
     with pytest.raises(services.IndividualNumberRefused):
         register(jpki.card().bundle(jpki.challenge()), email="1234 5678 9018@example.jp")
     assert snapshot() == before
+
+
+def test_challenges_from_one_address_are_limited(jpki: Jpki, settings: Any) -> None:
+    settings.TOSHOKAN_JPKI = {**settings.TOSHOKAN_JPKI, "CHALLENGES_PER_ADDRESS": 3}
+    for _ in range(3):
+        services.issue_challenge(purpose=ChallengePurpose.REGISTER, client_address="192.0.2.7", now=NOW)
+    with pytest.raises(services.ChallengeThrottled) as throttled:
+        services.issue_challenge(purpose=ChallengePurpose.REGISTER, client_address="192.0.2.7", now=NOW)
+    assert throttled.value.until == NOW + timedelta(minutes=10)
+    # Another address is not held up, and ten minutes later this one may ask again.
+    services.issue_challenge(purpose=ChallengePurpose.REGISTER, client_address="192.0.2.8", now=NOW)
+    later = NOW + timedelta(minutes=10, seconds=1)
+    services.issue_challenge(purpose=ChallengePurpose.REGISTER, client_address="192.0.2.7", now=later)

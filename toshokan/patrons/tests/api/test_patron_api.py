@@ -279,7 +279,9 @@ def test_a_login_must_be_sent_as_json():
     assert response.json()["error"] == "json_required"
     assert "sessionid" not in response.cookies
     form = Client().post("/api/v1/patron/session", {"card_number": p.card_number, "pin": "4321"})
-    assert form.status_code == 415 and form.json()["error"] == "json_required"  # core.security.JsonApiMiddleware
+    assert (
+        form.status_code == 415 and form.json()["error"] == "json_required"
+    )  # core.security.JsonApiMiddleware
 
 
 def test_a_patrons_unsafe_request_without_the_csrf_token_is_refused():
