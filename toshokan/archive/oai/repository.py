@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -248,47 +248,42 @@ def count(harvest: Harvest) -> int:
     return sum(qs.count() for qs in querysets if qs is not None)
 
 
+Row = tuple[datetime, str, int, str, bool]  # (datestamp, kind, id, set key, deleted)
+
+
+def _stream(
+    qs: QuerySet[Any] | None, stamp: str, pk: str, kind: str, harvest: Harvest, limit: int, *columns: str
+) -> list[tuple[Any, ...]]:
+    """Up to `limit` + 1 rows of `qs` after the harvest's key, in (datestamp, id) order: the datestamp,
+    the id, then `columns`."""
+    if qs is None:
+        return []
+    return list(
+        qs.filter(_after(stamp, pk, harvest.after, kind))
+        .order_by(stamp, pk)
+        .values_list(stamp, pk, *columns)[: limit + 1]
+    )
+
+
 def page(harvest: Harvest, limit: int) -> tuple[list[Header], bool]:
     """The next `limit` headers after `harvest.after`, and whether more follow."""
-    streams: list[Iterable[tuple[datetime, str, int, str, bool]]] = []
-    records = _records(harvest)
-    if records is not None:
-        rows = (
-            records.filter(_after("updated_at", "id", harvest.after, CATALOG))
-            .order_by("updated_at", "id")
-            .values_list("updated_at", "id", "ndc")[: limit + 1]
-        )
-        streams.append((ts, CATALOG, pk, ndc, False) for ts, pk, ndc in rows)
-    deletions = _deletions(harvest)
-    if deletions is not None:
-        gone = (
-            deletions.filter(_after("deleted_at", "record_id", harvest.after, CATALOG))
-            .order_by("deleted_at", "record_id")
-            .values_list("deleted_at", "record_id", "ndc")[: limit + 1]
-        )
-        streams.append((ts, CATALOG, pk, ndc, True) for ts, pk, ndc in gone)
-    items = _items(harvest)
-    if items is not None:
+    records = _stream(_records(harvest), "updated_at", "id", CATALOG, harvest, limit, "ndc")
+    deletions = _stream(_deletions(harvest), "deleted_at", "record_id", CATALOG, harvest, limit, "ndc")
+    items = _stream(
+        _items(harvest), "updated_at", "id", ARCHIVE, harvest, limit,
+        "collection__slug", "published", "collection__published",
+    )  # fmt: skip
+    gone_items = _stream(
+        _item_deletions(harvest), "deleted_at", "item_id", ARCHIVE, harvest, limit, "collection_slug"
+    )
+    streams: list[list[Row]] = [
+        [(ts, CATALOG, pk, ndc, False) for ts, pk, ndc in records],
+        [(ts, CATALOG, pk, ndc, True) for ts, pk, ndc in deletions],
         # Every item: a published one (in a published collection) as a record, any other as deleted —
         # unpublishing takes an item back from harvesters too.
-        item_rows = (
-            items.filter(_after("updated_at", "id", harvest.after, ARCHIVE))
-            .order_by("updated_at", "id")
-            .values_list("updated_at", "id", "collection__slug", "published", "collection__published")[
-                : limit + 1
-            ]
-        )
-        streams.append(
-            (ts, ARCHIVE, pk, slug, not (published and shown)) for ts, pk, slug, published, shown in item_rows
-        )
-    item_deletions = _item_deletions(harvest)
-    if item_deletions is not None:
-        gone_items = (
-            item_deletions.filter(_after("deleted_at", "item_id", harvest.after, ARCHIVE))
-            .order_by("deleted_at", "item_id")
-            .values_list("deleted_at", "item_id", "collection_slug")[: limit + 1]
-        )
-        streams.append((ts, ARCHIVE, pk, slug, True) for ts, pk, slug in gone_items)
+        [(ts, ARCHIVE, pk, slug, not (published and shown)) for ts, pk, slug, published, shown in items],
+        [(ts, ARCHIVE, pk, slug, True) for ts, pk, slug in gone_items],
+    ]
     merged = list(heapq.merge(*streams))[: limit + 1]
     headers = [
         Header(
