@@ -132,7 +132,9 @@ def _refusal_context(exc: DomainError, purpose: ChallengePurpose) -> dict[str, A
 def _bundle_for_page(
     request: HttpRequest, form: BundleForm, purpose: ChallengePurpose, *, signing: bool
 ) -> Any:
-    """The uploaded bundle, checked to answer this page's own challenge."""
+    """The uploaded bundle, checked to answer this page's own challenge. A file that answers it spends
+    the challenge here, whatever happens next (the page then shows a new one); a file signed over
+    another number leaves it, so the person can sign the one on the screen."""
     bundle = form.cleaned_data["bundle"]
     kept = request.session.get(SESSION_PREFIX + purpose.value) or {}
     if bundle.get("nonce") != kept.get("nonce"):
@@ -142,6 +144,7 @@ def _bundle_for_page(
             ),
             code="nonce_mismatch",
         )
+    _forget_challenge(request, purpose)
     return services.parse_bundle(bundle, signing=signing, auth=not signing)
 
 
@@ -159,15 +162,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 bundle = _bundle_for_page(request, form, purpose, signing=True)
-                _forget_challenge(request, purpose)
                 result = services.register_with_card(
                     bundle=bundle,
                     email=form.cleaned_data["email"],
                     workplace_address=form.cleaned_data["workplace_address"],
                 )
             except DomainError as exc:
-                if getattr(exc, "code", "") != "nonce_mismatch":
-                    _forget_challenge(request, purpose)
                 context.update(_refusal_context(exc, purpose))
                 status = 400
             else:
@@ -243,11 +243,8 @@ def login(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 bundle = _bundle_for_page(request, form, purpose, signing=False)
-                _forget_challenge(request, purpose)
                 patron = services.log_in_with_card(bundle=bundle)
             except DomainError as exc:
-                if getattr(exc, "code", "") != "nonce_mismatch":
-                    _forget_challenge(request, purpose)
                 context.update(_refusal_context(exc, purpose))
                 status = 401 if isinstance(exc, services.NotLinked) else 400
             else:
@@ -278,11 +275,8 @@ def account(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 bundle = _bundle_for_page(request, form, purpose, signing=False)
-                _forget_challenge(request, purpose)
                 services.link_auth_certificate(patron=patron, bundle=bundle)
             except DomainError as exc:
-                if getattr(exc, "code", "") != "nonce_mismatch":
-                    _forget_challenge(request, purpose)
                 context.update(_refusal_context(exc, purpose))
                 status = 400
             else:
