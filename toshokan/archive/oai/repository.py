@@ -215,32 +215,27 @@ def _after(field: str, pk: str, after: Key | None, kind: str) -> Q:
     return Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{pk}__gt": last})
 
 
+def _scoped(qs: QuerySet[Any], condition: Q | None, stamp: str, harvest: Harvest) -> QuerySet[Any] | None:
+    """`qs` within the harvest's set (None when the set holds none of its rows) and window."""
+    return None if condition is None else _window(qs.filter(condition), stamp, harvest)
+
+
 def _records(harvest: Harvest) -> QuerySet[Record] | None:
-    condition = _set_filter(harvest.set_spec, "ndc")
-    if condition is None:
-        return None
-    return _window(Record.objects.filter(condition), "updated_at", harvest)
+    return _scoped(Record.objects.all(), _set_filter(harvest.set_spec, "ndc"), "updated_at", harvest)
 
 
 def _deletions(harvest: Harvest) -> QuerySet[DeletedRecord] | None:
-    condition = _set_filter(harvest.set_spec, "ndc")
-    if condition is None:
-        return None
-    return _window(DeletedRecord.objects.filter(condition), "deleted_at", harvest)
+    return _scoped(DeletedRecord.objects.all(), _set_filter(harvest.set_spec, "ndc"), "deleted_at", harvest)
 
 
 def _items(harvest: Harvest) -> QuerySet[ArchiveItem] | None:
     condition = _archive_filter(harvest.set_spec, "collection__slug")
-    if condition is None:
-        return None
-    return _window(ArchiveItem.objects.filter(condition), "updated_at", harvest)
+    return _scoped(ArchiveItem.objects.all(), condition, "updated_at", harvest)
 
 
 def _item_deletions(harvest: Harvest) -> QuerySet[DeletedItem] | None:
     condition = _archive_filter(harvest.set_spec, "collection_slug")
-    if condition is None:
-        return None
-    return _window(DeletedItem.objects.filter(condition), "deleted_at", harvest)
+    return _scoped(DeletedItem.objects.all(), condition, "deleted_at", harvest)
 
 
 def count(harvest: Harvest) -> int:
